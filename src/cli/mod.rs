@@ -1,0 +1,53 @@
+//! The command line: clap definitions ([`Cli`]), one file per subcommand that validates
+//! raw arguments into a config before any work, and [`run`].
+
+mod gen_cmd;
+mod query;
+pub mod time;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// An error in how the tool was called (exit status 2), as opposed to a failure while
+/// working (exit status 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Hunt for attackers with KQL over a Parquet lake of Microsoft Defender telemetry.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lakehunt",
+    version,
+    about,
+    long_about = "Hunt for attackers with KQL over a Parquet lake of Microsoft Defender telemetry.\n\n\
+        A lake is a directory of Parquet files, <lake>/<Table>/date=YYYY-MM-DD/*.parquet, holding \
+        the Defender Advanced Hunting tables (DeviceProcessEvents, DeviceNetworkEvents, ...).",
+    after_help = "Examples:\n  \
+        lakehunt gen --lake /tmp/lake --devices 5 --days 3\n  \
+        lakehunt query --sql \"SELECT count(*) FROM DeviceProcessEvents\"\n\n\
+        Exit status: 0 success, 1 runtime error, 2 usage error."
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate synthetic telemetry with planted attacks into a lake.
+    Gen(gen_cmd::GenArgs),
+    /// Run a query over the lake and print the rows.
+    Query(query::QueryArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Gen(args) => gen_cmd::run(args),
+        Command::Query(args) => query::run(args),
+    }
+}

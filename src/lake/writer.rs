@@ -1,0 +1,200 @@
+//! [`write_sorted_file`]: one lake file, sorted by `Timestamp`, zstd-compressed, with page
+//! statistics, one row group per hour, written to a temporary name and renamed into place.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{Array, RecordBatch, TimestampNanosecondArray, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::error::ArrowError;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::errors::ParquetError;
+use datafusion::parquet::file::metadata::SortingColumn;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+/// Nanoseconds in one hour: the span of one row group.
+const HOUR_NANOS: i64 = 3_600_000_000_000;
+/// Rows per data page; small pages let the page index skip within a row group.
+const PAGE_ROWS: usize = 4096;
+/// Upper bound on rows per row group, for very busy hours.
+const MAX_GROUP_ROWS: usize = 1 << 20;
+
+/// Why a lake file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The batch has no usable `Timestamp` column.
+    #[error("{path}: the batch has no Timestamp column of type Timestamp(ns, UTC)")]
+    NoTimestamp {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// A `Timestamp` is null; lake rows are partitioned and sorted by it.
+    #[error("{path}: row {row} has a null Timestamp")]
+    NullTimestamp {
+        /// The file being written.
+        path: PathBuf,
+        /// The row (0-based, in the input batch).
+        row: usize,
+    },
+    /// Sorting failed.
+    #[error("{path}: sorting rows: {source}")]
+    Arrow {
+        /// The file being written.
+        path: PathBuf,
+        /// Arrow's error.
+        #[source]
+        source: ArrowError,
+    },
+    /// Encoding failed.
+    #[error("{path}: writing Parquet: {source}")]
+    Parquet {
+        /// The file being written.
+        path: PathBuf,
+        /// The Parquet writer's error.
+        #[source]
+        source: ParquetError,
+    },
+    /// The file system refused.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What one write produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Rows written.
+    pub rows: usize,
+    /// Row groups written.
+    pub row_groups: usize,
+    /// Bytes of the final file.
+    pub bytes: u64,
+}
+
+/// Writes `batch` to `path` as one lake file: rows sorted by `Timestamp` (ties keep their
+/// input order, so output is deterministic), a row group per clock hour, zstd, statistics
+/// and a page index. The file appears under its name only once complete: it is written
+/// as `.<name>.tmp` in the same directory, synced, then renamed.
+pub fn write_sorted_file(path: &Path, batch: &RecordBatch) -> Result<WriteStats, WriteError> {
+    let err_io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| WriteError::Io { path: p.clone(), source }
+    };
+    let sorted = sort_by_timestamp(path, batch)?;
+    let times = timestamps(path, &sorted)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err_io(dir))?;
+    let tmp = temp_path(path);
+    let file = File::create(&tmp).map_err(err_io(&tmp))?;
+    let result = write_groups(path, file, &sorted, times).and_then(|groups| {
+        let f = File::open(&tmp).map_err(err_io(&tmp))?;
+        f.sync_all().map_err(err_io(&tmp))?;
+        std::fs::rename(&tmp, path).map_err(err_io(path))?;
+        sync_dir(dir);
+        let bytes = std::fs::metadata(path).map_err(err_io(path))?.len();
+        Ok(WriteStats { rows: sorted.num_rows(), row_groups: groups, bytes })
+    });
+    if result.is_err() {
+        // Leave nothing half-written behind; the original error is the one to report.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The temporary name a file is written under: hidden, and without the `.parquet`
+/// extension, so no reader lists it.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("part");
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+fn write_groups(
+    path: &Path,
+    file: File,
+    batch: &RecordBatch,
+    times: &TimestampNanosecondArray,
+) -> Result<usize, WriteError> {
+    let perr = |source| WriteError::Parquet { path: path.to_path_buf(), source };
+    let ts_idx = batch
+        .schema()
+        .index_of("Timestamp")
+        .map_err(|_| WriteError::NoTimestamp { path: path.to_path_buf() })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_data_page_row_count_limit(PAGE_ROWS)
+        .set_max_row_group_row_count(Some(MAX_GROUP_ROWS))
+        .set_sorting_columns(Some(vec![SortingColumn {
+            column_idx: ts_idx as i32,
+            descending: false,
+            nulls_first: false,
+        }]))
+        .set_created_by(format!("lakehunt {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
+    let mut groups = 0;
+    for (start, len) in hour_runs(times) {
+        writer.write(&batch.slice(start, len)).map_err(perr)?;
+        writer.flush().map_err(perr)?;
+        groups += 1;
+    }
+    writer.close().map_err(perr)?;
+    Ok(groups)
+}
+
+/// Consecutive runs of rows within one clock hour, as (offset, length).
+fn hour_runs(times: &TimestampNanosecondArray) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let values = times.values();
+    let mut start = 0;
+    for i in 1..values.len() {
+        if values[i].div_euclid(HOUR_NANOS) != values[start].div_euclid(HOUR_NANOS) {
+            runs.push((start, i - start));
+            start = i;
+        }
+    }
+    if !values.is_empty() {
+        runs.push((start, values.len() - start));
+    }
+    runs
+}
+
+fn timestamps<'a>(path: &Path, batch: &'a RecordBatch) -> Result<&'a TimestampNanosecondArray, WriteError> {
+    let column = batch
+        .column_by_name("Timestamp")
+        .ok_or_else(|| WriteError::NoTimestamp { path: path.to_path_buf() })?;
+    let times = column
+        .as_any()
+        .downcast_ref::<TimestampNanosecondArray>()
+        .ok_or_else(|| WriteError::NoTimestamp { path: path.to_path_buf() })?;
+    if let Some(row) = (0..times.len()).find(|&i| times.is_null(i)) {
+        return Err(WriteError::NullTimestamp { path: path.to_path_buf(), row });
+    }
+    Ok(times)
+}
+
+fn sort_by_timestamp(path: &Path, batch: &RecordBatch) -> Result<RecordBatch, WriteError> {
+    let times = timestamps(path, batch)?.values();
+    if times.windows(2).all(|w| w[0] <= w[1]) {
+        return Ok(batch.clone());
+    }
+    let mut order: Vec<u32> = (0..batch.num_rows() as u32).collect();
+    // A stable sort: rows with equal timestamps keep their input order.
+    order.sort_by_key(|&i| times[i as usize]);
+    take_record_batch(batch, &UInt32Array::from(order))
+        .map_err(|source| WriteError::Arrow { path: path.to_path_buf(), source })
+}
+
+/// Makes a rename durable. Best effort: not every file system lets a directory be synced.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
