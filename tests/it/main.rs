@@ -1,0 +1,9 @@
+//! lakehunt's integration tests, in one binary: every extra file under `tests/` would
+//! link all of DataFusion again.
+
+mod catalog;
+mod common;
+mod gen_lake;
+mod lake_writer;
+mod pruning;
+mod query_cli;
