@@ -1,13 +1,12 @@
 //! lakehunt runs KQL threat-hunting rules over a Parquet lake of Defender telemetry.
 //!
-//! The pipeline (DESIGN.md §1): [`catalog`] knows the Defender tables and registers a
-//! lake's files in DataFusion; [`lake`] lays the lake out on disk and writes it; [`synth`]
+//! The pipeline (DESIGN.md §1): [`catalog`] knows the Defender tables, lays the lake out
+//! on disk, writes its files and registers them in DataFusion; [`synth`]
 //! generates realistic telemetry with planted attacks; [`output`] writes results; [`cli`]
 //! is the command line.
 #![warn(missing_docs)]
 
 pub mod catalog;
 pub mod cli;
-pub mod lake;
 pub mod output;
 pub mod synth;

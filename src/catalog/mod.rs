@@ -1,15 +1,20 @@
 //! The built-in catalog of Defender tables ([`Catalog`]): Kusto column types, their Arrow
-//! mapping (DESIGN.md §3), and registration of a lake's tables in a DataFusion session.
+//! mapping (DESIGN.md §3), the lake's layout on disk and its atomic file writer (shared
+//! by `gen` and `ingest`), and registration of a lake's tables in a DataFusion session.
 
 mod lake_table;
+mod layout;
 mod register;
 mod tables;
+pub mod writer;
 
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+pub use layout::{LakeLayout, LayoutError, TRUTH_DIR};
 pub use register::{RegisterError, RegisteredLake, TableStatus, register_lake};
+pub use writer::{WriteError, WriteStats, write_sorted_file};
 
 /// The name of the Hive partition column every lake table carries.
 pub const PARTITION_COLUMN: &str = "date";

@@ -19,7 +19,7 @@ use datafusion::prelude::SessionContext;
 
 use super::lake_table::LakeTable;
 use super::{Catalog, PARTITION_COLUMN, TableDef};
-use crate::lake::{self, LakeLayout};
+use super::layout::{self, LakeLayout};
 
 /// Why a lake could not be registered. Each variant names the path at fault.
 #[derive(Debug, thiserror::Error)]
@@ -119,9 +119,9 @@ impl RegisteredLake {
 /// a table absent from the lake becomes an empty table of the same schema.
 pub fn register_lake(ctx: &SessionContext, root: &Path) -> Result<RegisteredLake, RegisterError> {
     let layout = LakeLayout::open(root).map_err(|e| match e {
-        lake::LayoutError::NotFound(path) => RegisterError::LakeNotFound { path },
-        lake::LayoutError::NotADirectory(path) => RegisterError::NotADirectory { path },
-        lake::LayoutError::Io { path, source } => RegisterError::Io { path, source },
+        layout::LayoutError::NotFound(path) => RegisterError::LakeNotFound { path },
+        layout::LayoutError::NotADirectory(path) => RegisterError::NotADirectory { path },
+        layout::LayoutError::Io { path, source } => RegisterError::Io { path, source },
     })?;
     let mut tables = Vec::new();
     for table in Catalog.tables() {

@@ -24,7 +24,7 @@ use datafusion::arrow::error::ArrowError;
 use serde_json::{Map, Value, json};
 
 use crate::catalog::Catalog;
-use crate::lake::{LakeLayout, LayoutError, WriteError, write_sorted_file};
+use crate::catalog::{LakeLayout, LayoutError, WriteError, write_sorted_file};
 use crate::output::format_datetime;
 use background::{Day, Volume, fill_day};
 use boot::{boot, log_on};
@@ -200,7 +200,7 @@ fn prepare_lake(cfg: &GenConfig) -> Result<LakeLayout, GenError> {
 
 fn write_text(path: &Path, text: &str) -> Result<(), GenError> {
     let io = |source| GenError::Io { path: path.to_path_buf(), source };
-    let tmp = crate::lake::writer::temp_path(path);
+    let tmp = crate::catalog::writer::temp_path(path);
     std::fs::write(&tmp, text).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }

@@ -116,7 +116,7 @@ fn a_file_whose_schema_disagrees_is_named() {
         vec![Arc::new(TimestampNanosecondArray::from(vec![1]).with_timezone("UTC")), Arc::new(Int64Array::from(vec![7]))],
     )
     .expect("batch");
-    lakehunt::lake::write_sorted_file(&part.join("part-0.parquet"), &batch).expect("write");
+    lakehunt::catalog::write_sorted_file(&part.join("part-0.parquet"), &batch).expect("write");
     let err = register_lake(&new_session(), dir.path()).expect_err("schema mismatch");
     let text = err.to_string();
     assert!(matches!(err, RegisterError::SchemaMismatch { .. }), "{err:?}");

@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use datafusion::parquet::file::metadata::PageIndexPolicy;
 use lakehunt::catalog::{new_session, register_lake};
-use lakehunt::lake::{WriteError, write_sorted_file};
+use lakehunt::catalog::{WriteError, write_sorted_file};
 
 use super::common::{END_TEXT, bin, files_under};
 

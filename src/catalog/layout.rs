@@ -1,12 +1,7 @@
-//! The lake on disk ([`LakeLayout`]): `<lake>/<Table>/date=YYYY-MM-DD/part-<n>.parquet`, and
-//! the atomic, sorted Parquet writer shared by `gen` and `ingest` ([`writer`]).
-
-pub mod writer;
+//! The lake on disk ([`LakeLayout`]): `<lake>/<Table>/date=YYYY-MM-DD/part-<n>.parquet`.
 
 use std::io;
 use std::path::{Path, PathBuf};
-
-pub use writer::{WriteError, WriteStats, write_sorted_file};
 
 /// Directory under the lake root with the ground truth of a generated lake.
 pub const TRUTH_DIR: &str = "_truth";
