@@ -15,7 +15,6 @@ mod world;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use datafusion::arrow::array::{BooleanArray, RecordBatch, TimestampNanosecondArray};
@@ -37,7 +36,7 @@ pub use device::DAY as DAY_NANOS;
 pub use rng::Rng;
 
 /// Devices simulated together before their rows are written.
-pub const CHUNK_DEVICES: usize = 32;
+pub const CHUNK_DEVICES: usize = 8;
 
 /// The tables `gen` writes.
 pub const GENERATED_TABLES: [&str; 8] = [
@@ -133,6 +132,10 @@ pub struct GenProgress {
 }
 
 /// Generates the lake described by `cfg`, calling `progress` after each day.
+///
+/// Within a day, chunks of devices are independent: each worker simulates whole chunks
+/// and encodes their files. Which worker takes which chunk does not change any byte of
+/// the output, because a chunk's files and truth records depend on the chunk alone.
 pub fn generate(cfg: &GenConfig, progress: &mut dyn FnMut(GenProgress)) -> Result<GenSummary, GenError> {
     let started = Instant::now();
     let layout = prepare_lake(cfg)?;
@@ -143,17 +146,15 @@ pub fn generate(cfg: &GenConfig, progress: &mut dyn FnMut(GenProgress)) -> Resul
     let mut summary = GenSummary { rows: GENERATED_TABLES.iter().map(|t| (*t, 0)).collect(), ..Default::default() };
     let mut truth: Vec<(Kind, Value)> = Vec::new();
     for day in 0..cfg.days {
-        let day_start = start + i64::from(day) * DAY;
-        for chunk in 0..chunks {
-            let mut sinks = new_sinks();
-            let range = chunk * CHUNK_DEVICES..((chunk + 1) * CHUNK_DEVICES).min(cfg.devices);
-            for device in range {
-                simulate_device_day(&mut estate, device, day, day_start, &plan, &mut sinks, cfg.seed, &mut truth);
+        let shared = DayJob { day, day_start: start + i64::from(day) * DAY, plan: &plan, seed: cfg.seed, layout: &layout, chunks, users: &estate.users, peers: &estate.peers };
+        let outputs = run_day(&shared, &mut estate.devices, cfg.threads)?;
+        for out in outputs {
+            for (total, n) in summary.rows.iter_mut().zip(out.rows) {
+                total.1 += n;
             }
-            let part = day as usize * chunks + chunk;
-            let (files, bytes) = write_chunk(&layout, &mut sinks, part, cfg.threads, &mut summary)?;
-            summary.files += files;
-            summary.bytes += bytes;
+            summary.files += out.files;
+            summary.bytes += out.bytes;
+            truth.extend(out.truth);
         }
         progress(GenProgress { days_done: day + 1, days: cfg.days, rows: summary.total_rows(), elapsed: started.elapsed() });
     }
@@ -161,6 +162,75 @@ pub fn generate(cfg: &GenConfig, progress: &mut dyn FnMut(GenProgress)) -> Resul
     summary.decoys = truth.len() - summary.planted;
     write_truth(&layout, &truth)?;
     Ok(summary)
+}
+
+/// What every chunk of one day shares.
+struct DayJob<'a> {
+    day: u32,
+    day_start: i64,
+    plan: &'a [Placement],
+    seed: u64,
+    layout: &'a LakeLayout,
+    chunks: usize,
+    users: &'a [Arc<Account>],
+    peers: &'a [String],
+}
+
+/// What one chunk produced.
+struct ChunkOutput {
+    rows: [usize; 8],
+    files: usize,
+    bytes: u64,
+    truth: Vec<(Kind, Value)>,
+}
+
+/// Simulates and writes every chunk of one day on `threads` workers; outputs come back in
+/// chunk order.
+fn run_day(job: &DayJob<'_>, devices: &mut [Device], threads: usize) -> Result<Vec<ChunkOutput>, GenError> {
+    let threads = threads.clamp(1, job.chunks.max(1));
+    let mut groups: Vec<Vec<(usize, &mut [Device])>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, chunk) in devices.chunks_mut(CHUNK_DEVICES).enumerate() {
+        groups[i % threads].push((i, chunk));
+    }
+    let mut results: Vec<(usize, Result<ChunkOutput, GenError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = groups
+            .into_iter()
+            .map(|group| s.spawn(move || group.into_iter().map(|(i, chunk)| (i, run_chunk(job, i, chunk))).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                // A worker that panicked is a bug; report it as an error rather than crash.
+                w.join().unwrap_or_else(|_| vec![(usize::MAX, Err(GenError::Io { path: PathBuf::new(), source: std::io::Error::other("a gen worker panicked") }))])
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn run_chunk(job: &DayJob<'_>, chunk: usize, devices: &mut [Device]) -> Result<ChunkOutput, GenError> {
+    let mut sinks = new_sinks();
+    let mut truth = Vec::new();
+    for dev in devices.iter_mut() {
+        simulate_device_day(job, dev, &mut sinks, &mut truth);
+    }
+    let part = job.day as usize * job.chunks + chunk;
+    let mut out = ChunkOutput { rows: [0; 8], files: 0, bytes: 0, truth };
+    for (i, sink) in sinks.all_mut().into_iter().enumerate() {
+        if sink.is_empty() {
+            continue;
+        }
+        let table = sink.table().name;
+        let batch = sink.finish()?;
+        out.rows[i] = batch.num_rows();
+        for (day, rows) in split_by_day(&batch)? {
+            let path = job.layout.partition_dir(table, &day).join(format!("part-{part:05}.parquet"));
+            out.bytes += write_sorted_file(&path, &rows)?.bytes;
+            out.files += 1;
+        }
+    }
+    Ok(out)
 }
 
 /// Makes sure the lake may be written: new, empty, or made by `gen` before (then its
@@ -259,19 +329,10 @@ impl Estate {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn simulate_device_day(
-    estate: &mut Estate,
-    index: usize,
-    day: u32,
-    day_start: i64,
-    plan: &[Placement],
-    sinks: &mut Sinks,
-    seed: u64,
-    truth: &mut Vec<(Kind, Value)>,
-) {
-    let Estate { devices, users, peers } = estate;
-    let dev = &mut devices[index];
+fn simulate_device_day(job: &DayJob<'_>, dev: &mut Device, sinks: &mut Sinks, truth: &mut Vec<(Kind, Value)>) {
+    let (day, day_start, seed, users, peers) = (job.day, job.day_start, job.seed, job.users, job.peers);
+    let index = dev.index;
+    let plan = job.plan;
     let mut rng = Rng::fork(seed, "day", (index as u64) << 20 | u64::from(day));
     let vol = Volume::default();
     let mut ctx = Ctx { dev, sinks };
@@ -329,54 +390,6 @@ fn write_truth(layout: &LakeLayout, truth: &[(Kind, Value)]) -> Result<(), GenEr
         write_text(&layout.truth_dir().join(file), &text)?;
     }
     Ok(())
-}
-
-/// Writes each sink's rows as one file per UTC day they cover, encoding files on
-/// `threads` workers. Returns files and bytes written.
-fn write_chunk(layout: &LakeLayout, sinks: &mut Sinks, part: usize, threads: usize, summary: &mut GenSummary) -> Result<(usize, u64), GenError> {
-    let mut jobs: Vec<(PathBuf, RecordBatch)> = Vec::new();
-    for (i, sink) in sinks.all_mut().into_iter().enumerate() {
-        if sink.is_empty() {
-            continue;
-        }
-        let table = sink.table().name;
-        let batch = sink.finish()?;
-        summary.rows[i].1 += batch.num_rows();
-        for (day, rows) in split_by_day(&batch)? {
-            let path = layout.partition_dir(table, &day).join(format!("part-{part:05}.parquet"));
-            jobs.push((path, rows));
-        }
-    }
-    let next = AtomicUsize::new(0);
-    let results: Vec<Result<(usize, u64), WriteError>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    let (mut files, mut bytes) = (0, 0);
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((path, batch)) = jobs.get(i) else { break };
-                        let stats = write_sorted_file(path, batch)?;
-                        files += 1;
-                        bytes += stats.bytes;
-                    }
-                    Ok((files, bytes))
-                })
-            })
-            .collect();
-        // A worker that panicked is a bug in the writer; report it as an error, not a crash.
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err(WriteError::Io { path: PathBuf::new(), source: std::io::Error::other("writer thread panicked") })))
-            .collect()
-    });
-    let mut total = (0, 0);
-    for r in results {
-        let (f, b) = r?;
-        total.0 += f;
-        total.1 += b;
-    }
-    Ok(total)
 }
 
 /// Splits a batch into the UTC days (`YYYY-MM-DD`) of its timestamps, in day order.

@@ -273,3 +273,16 @@ fn gen_rejects_bad_arguments_with_usage_errors() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(needle), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn the_sample_lake_is_what_gen_makes() {
+    // README: data/lake was made with `gen --devices 3 --days 2 --end 2026-11-27T00:00:00Z --seed 1`.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/lake");
+    let fresh = tempfile::tempdir().expect("temp dir");
+    gen_lake(fresh.path(), 3, 2, 1);
+    let rel = |r: &Path| -> Vec<_> { files_under(r).into_iter().map(|p| p.strip_prefix(r).expect("under root").to_path_buf()).collect() };
+    assert_eq!(rel(&root), rel(fresh.path()));
+    for f in rel(&root) {
+        assert!(std::fs::read(root.join(&f)).ok() == std::fs::read(fresh.path().join(&f)).ok(), "data/lake/{} is stale: regenerate it", f.display());
+    }
+}

@@ -105,3 +105,25 @@ fn help_teaches_every_command() {
         }
     }
 }
+
+#[test]
+fn the_readme_quick_start_finds_the_planted_commands() {
+    // The first quick-start command, run as written on data/lake, counts per device the
+    // cmd.exe processes that _truth/planted.jsonl lists.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let line = readme.lines().find(|l| l.starts_with("cargo run -q -- query --sql ")).expect("quick start command");
+    let query = line.trim_start_matches("cargo run -q -- query --sql ").trim_matches('"');
+    let lake = root.join("data/lake");
+    let out = run(&["query", "--lake", lake.to_str().expect("utf-8"), "--sql", "--format", "csv", query]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
+    for p in truth(&lake, "planted.jsonl") {
+        *expected.entry(p["DeviceName"].as_str().unwrap_or_default().to_string()).or_default() += p["Commands"].as_array().map_or(0, Vec::len);
+    }
+    let mut text = String::from("DeviceName,dcomexec_commands\n");
+    for (device, n) in expected {
+        text.push_str(&format!("{device},{n}\n"));
+    }
+    assert_eq!(stdout(&out), text);
+}
