@@ -204,6 +204,8 @@ impl Sink {
     /// An empty sink for `table`.
     pub fn new(table: &'static TableDef) -> Self {
         let layout = F::ALL.iter().map(|f| table.column_index(f.name())).collect();
+        // A row's slot map has ROW_CAPACITY entries and indexes values with a u8.
+        debug_assert!(table.columns.len() <= ROW_CAPACITY && ROW_CAPACITY < usize::from(u8::MAX));
         let builders = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
         Self { table, layout, builders, rows: 0 }
     }
@@ -226,13 +228,16 @@ impl Sink {
     /// Appends a row. Fields the table lacks are ignored, so shared helpers can set the
     /// union of what related tables carry.
     pub fn push(&mut self, row: &Row<'_>) {
-        let mut cells = [Cell::Default; ROW_CAPACITY];
-        for (field, cell) in &row.cells[..row.len] {
-            if let Some(idx) = self.layout[*field as usize] {
-                cells[idx] = *cell;
+        // Which of the row's values lands in each column; a small map is cheaper to reset
+        // per row than a full array of cells.
+        let mut slot = [u8::MAX; ROW_CAPACITY];
+        for (i, (field, _)) in row.cells[..row.len].iter().enumerate() {
+            if let Some(col) = self.layout[*field as usize] {
+                slot[col] = i as u8;
             }
         }
-        for (builder, cell) in self.builders.iter_mut().zip(cells) {
+        for (builder, &s) in self.builders.iter_mut().zip(&slot) {
+            let cell = if s == u8::MAX { Cell::Default } else { row.cells[usize::from(s)].1 };
             builder.append(cell);
         }
         self.rows += 1;

@@ -2,6 +2,7 @@
 //! link all of DataFusion again.
 
 mod catalog;
+mod cli_help;
 mod common;
 mod gen_lake;
 mod lake_writer;

@@ -1,0 +1,25 @@
+//! Snapshots of `--help`, so that every change to what the tool teaches is reviewed.
+
+use super::common::bin;
+
+fn help(args: &[&str]) -> String {
+    // A fixed width, whatever terminal the tests run under.
+    let out = bin().args(args).env("COLUMNS", "100").output().expect("run lakehunt");
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!(help(&["--help"]));
+}
+
+#[test]
+fn gen_help() {
+    insta::assert_snapshot!(help(&["gen", "--help"]));
+}
+
+#[test]
+fn query_help() {
+    insta::assert_snapshot!(help(&["query", "--help"]));
+}
