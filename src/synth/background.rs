@@ -129,11 +129,17 @@ fn spawn_one(ctx: &mut Ctx<'_>, day: &Day<'_>, rng: &mut Rng) -> u32 {
         return 0;
     }
     let life = rng.range(2, 600) * SECOND;
-    let child = ctx.spawn(t, Spawn::new(image, cmd).parent(parent).lifetime(life));
+    let child = ctx.spawn(t, spelled(Spawn::new(image, cmd), image, rng).parent(parent).lifetime(life));
     if rng.chance(0.3) {
         ctx.image_load(&child, t + 50_000_000, *rng.pick(c::DLLS));
     }
     1
+}
+
+/// Now and then a process reports its image name in another letter case, as real
+/// sensors do (`CMD.EXE`, `Notepad.EXE`).
+fn spelled<'a>(spawn: Spawn<'a>, image: &w::Image, rng: &mut Rng) -> Spawn<'a> {
+    if rng.chance(0.02) { spawn.spelled(w::case_variant(image.name, rng)) } else { spawn }
 }
 
 /// The user starts something from explorer.exe, unless a scenario keeps the time clear.
@@ -153,7 +159,7 @@ fn user_launch(ctx: &mut Ctx<'_>, day: &Day<'_>, s: &Session, t: i64, rng: &mut 
     };
     let console = matches!(image.name, "cmd.exe" | "powershell.exe");
     let life = rng.range(1, 60) * MINUTE;
-    let app = ctx.spawn(t, Spawn::new(image, cmd).parent(&s.explorer).lifetime(life));
+    let app = ctx.spawn(t, spelled(Spawn::new(image, cmd), image, rng).parent(&s.explorer).lifetime(life));
     let mut rows = 1;
     if console {
         ctx.spawn(t + 15_000_000, Spawn::new(&w::CONHOST, "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1").parent(&app).lifetime(life));

@@ -67,7 +67,7 @@ pub fn boot(ctx: &mut Ctx<'_>, t: i64) -> Services {
     let system_acct = ctx.dev.system.clone();
     let net_acct = ctx.dev.network_service.clone();
     let local_acct = ctx.dev.local_service.clone();
-    let system = ctx.existing(t, Spawn::new(&w::SYSTEM, "").pid(4).long_lived().account(&system_acct), None);
+    let system = ctx.spawn(t, Spawn::new(&w::SYSTEM, "").pid(4).long_lived().account(&system_acct));
     let smss = ctx.spawn(t + 2 * SECOND, Spawn::new(&w::SMSS, "\\SystemRoot\\System32\\smss.exe").parent(&system).long_lived());
     let _csrss = ctx.spawn(t + 3 * SECOND, Spawn::new(&w::CSRSS, "%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,20480,768 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=sxssrv,4 ProfileControl=Off MaxRequestThreads=16").parent(&smss).long_lived());
     let wininit = ctx.spawn(t + 3 * SECOND + 200_000_000, Spawn::new(&w::WININIT, "wininit.exe").parent(&smss).long_lived());

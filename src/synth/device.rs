@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::rng::Rng;
 use super::row::{F, Row, Sink};
-use super::world::{Account, Image, ParentInfo, Proc, image_hashes};
+use super::world::{Account, Image, Proc, image_hashes};
 
 /// One nanosecond-based second.
 pub const SECOND: i64 = 1_000_000_000;
@@ -267,7 +267,7 @@ pub struct Conn<'a> {
 
 impl Ctx<'_> {
     /// Starts a process at `t` and records its `ProcessCreated` row. Without a parent it
-    /// is a root (pid 4's children, or a process that predates the telemetry).
+    /// is a root with no row (System, pid 4).
     pub fn spawn(&mut self, t: i64, spec: Spawn<'_>) -> Arc<Proc> {
         let t = tick(t);
         let (sha1, sha256, md5) = image_hashes(spec.image);
@@ -316,15 +316,6 @@ impl Ctx<'_> {
         });
         if let Some(parent) = parent {
             self.process_created(parent, &proc);
-        }
-        proc
-    }
-
-    /// A process that predates the window (or has no recorded parent): no row.
-    pub fn existing(&mut self, t: i64, spec: Spawn<'_>, parent: Option<ParentInfo>) -> Arc<Proc> {
-        let mut proc = self.spawn(t, spec);
-        if let Some(p) = Arc::get_mut(&mut proc) {
-            p.parent = parent;
         }
         proc
     }
