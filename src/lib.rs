@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod kql;
 pub mod cli;
 pub mod output;
+pub mod rules;
 pub mod synth;

@@ -5,6 +5,7 @@ mod catalog;
 mod cli_help;
 mod common;
 mod gen_lake;
+mod kql_corpus;
 mod lake_writer;
 mod pruning;
 mod query_cli;

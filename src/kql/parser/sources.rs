@@ -1,0 +1,123 @@
+//! Operators that start a pipeline by themselves: `print`, `range`, `datatable`,
+//! `externaldata`, `union`, `search`, `find` and `evaluate` (the last two may also follow
+//! a pipe).
+
+use super::Parser;
+use crate::kql::ast::{Expr, OpKind, Operator, ParamType};
+use crate::kql::error::ParseError;
+use crate::kql::lexer::Tok;
+
+impl Parser<'_> {
+    /// A source operator at the current keyword.
+    pub(crate) fn source_operator(&mut self) -> Result<Operator, ParseError> {
+        let start = self.span();
+        let Tok::Ident(word) = self.bump().kind else { return Err(self.expected("an operator")) };
+        self.enter()?;
+        let kind = match word.as_str() {
+            "print" => OpKind::Print(self.comma_list(|p| p.named_expr())?),
+            "range" => self.range()?,
+            "datatable" => {
+                let columns = self.schema()?;
+                let values = self.bracket_values()?;
+                OpKind::Datatable { columns, values }
+            }
+            "externaldata" => {
+                let columns = self.schema()?;
+                let urls = self.bracket_values()?;
+                let with = if self.eat_word("with") { self.paren_params()? } else { Vec::new() };
+                OpKind::ExternalData { columns, urls, with }
+            }
+            "union" => {
+                let params = self.params("union")?;
+                let tables = self.comma_list(|p| p.union_table())?;
+                OpKind::Union { params, tables }
+            }
+            "search" => {
+                let params = self.params("search")?;
+                let tables = self.in_tables()?;
+                OpKind::Search { params, tables, predicate: self.expr()? }
+            }
+            "find" => {
+                let params = self.params("find")?;
+                let tables = self.in_tables()?;
+                self.expect_word("where")?;
+                let predicate = self.expr()?;
+                let project = if self.eat_word("project") || self.eat_word("project-smart") { self.comma_list(|p| p.expr())? } else { Vec::new() };
+                OpKind::Find { params, tables, predicate, project }
+            }
+            "evaluate" => {
+                let params = self.params("evaluate")?;
+                let call = self.expr()?;
+                let output = if self.eat(&Tok::Colon) { Some(self.output_schema()?) } else { None };
+                OpKind::Evaluate { params, call, output }
+            }
+            other => return Err(ParseError::new(self.src, start, format!("`{other}` cannot start a query"))),
+        };
+        self.leave();
+        let end = self.prev_end();
+        Ok(Operator { kind, span: start.to(crate::kql::span::Span::new(end, end)) })
+    }
+
+    /// `(*)`, `(col: type, ...)` or `(*, col: type)`: a declared output schema.
+    fn output_schema(&mut self) -> Result<ParamType, ParseError> {
+        self.expect(&Tok::LParen, "`(` and the output columns")?;
+        let mut columns = Vec::new();
+        let mut star = false;
+        loop {
+            if self.eat(&Tok::Star) {
+                star = true;
+            } else {
+                let c = self.ident("a column name")?;
+                self.expect(&Tok::Colon, "`:` and a type")?;
+                columns.push((c, self.type_name()?));
+            }
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        self.expect(&Tok::RParen, "`)` after the output columns")?;
+        Ok(ParamType::Tabular { columns, star })
+    }
+
+    fn range(&mut self) -> Result<OpKind, ParseError> {
+        let column = self.ident("the column name after range")?;
+        self.expect_word("from")?;
+        let from = self.expr()?;
+        self.expect_word("to")?;
+        let to = self.expr()?;
+        self.expect_word("step")?;
+        let step = self.expr()?;
+        Ok(OpKind::Range { column, from, to, step })
+    }
+
+    /// `[v, v, ...]` for datatable rows and externaldata URLs.
+    fn bracket_values(&mut self) -> Result<Vec<Expr>, ParseError> {
+        self.expect(&Tok::LBracket, "`[` and the values")?;
+        let values = if self.at(&Tok::RBracket) { Vec::new() } else { self.comma_list(|p| p.expr())? };
+        self.expect(&Tok::RBracket, "`]` after the values")?;
+        Ok(values)
+    }
+
+    /// A table of `union`: a name with wildcards (`Device*`), or a parenthesised pipeline.
+    fn union_table(&mut self) -> Result<Expr, ParseError> {
+        if self.at(&Tok::LParen) {
+            return self.subquery();
+        }
+        if matches!(self.tok(), Tok::Star) || (matches!(self.tok(), Tok::Ident(_)) && self.tok_at(1) == &Tok::Star && self.span_at(1).start == self.span().end) {
+            return Ok(Expr::Name(self.name_pattern("a table name")?));
+        }
+        self.expr()
+    }
+
+    /// `in (T1, T2)` of search and find.
+    fn in_tables(&mut self) -> Result<Vec<Expr>, ParseError> {
+        if !(self.at_word("in") && self.tok_at(1) == &Tok::LParen) {
+            return Ok(Vec::new());
+        }
+        self.bump();
+        self.bump();
+        let tables = self.comma_list(|p| p.union_table())?;
+        self.expect(&Tok::RParen, "`)` after the tables")?;
+        Ok(tables)
+    }
+}
