@@ -414,7 +414,8 @@ pub struct Operator {
 /// The tabular operators.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpKind {
-    /// `where` / `filter`.
+    /// `where` / `filter`. The official parser also reads `where Name = expr` (a naming
+    /// expression, not a comparison); it arrives here as [`Expr::NamedArg`].
     Where(Expr),
     /// `project`.
     Project(Vec<NamedExpr>),
@@ -424,6 +425,8 @@ pub enum OpKind {
     ProjectKeep(Vec<Ident>),
     /// `project-rename New = Old, ...`.
     ProjectRename(Vec<(Ident, Ident)>),
+    /// `project-by-names expr, ...` (names as strings, wildcards allowed).
+    ProjectByNames(Vec<Expr>),
     /// `project-reorder a [asc|desc], ...`.
     ProjectReorder(Vec<(Ident, Option<bool>)>),
     /// `extend`.
@@ -524,8 +527,8 @@ pub enum OpKind {
     },
     /// `sort by` / `order by`.
     Sort(Vec<SortKey>),
-    /// `distinct cols` / `distinct *`.
-    Distinct(Vec<Expr>),
+    /// `distinct cols` / `distinct *` (items may be named: `distinct a, n = 1`).
+    Distinct(Vec<NamedExpr>),
     /// `count`.
     Count,
     /// `as [hint.materialized=true] Name`.
@@ -668,8 +671,10 @@ pub struct TopNestedClause {
     pub of: NamedExpr,
     /// `with others = expr`.
     pub others: Option<Expr>,
-    /// `by aggregate [asc|desc]`.
-    pub by: SortKey,
+    /// `by [Name =] aggregate`.
+    pub by: NamedExpr,
+    /// `asc` / `desc`, if written.
+    pub asc: Option<bool>,
 }
 
 /// One `step` of `scan`.

@@ -287,12 +287,15 @@ impl Lexer<'_> {
         let mut word = self.word();
         // Dashed operator keywords: `project-away` is one token, `a-b` is a subtraction.
         if self.peek() == Some('-') {
-            let after = &self.src[self.pos + 1..];
-            let tail: String = after.chars().take_while(|c| is_ident_char(*c)).collect();
-            let joined = format!("{word}-{tail}");
-            if DASHED.contains(&joined.as_str()) {
-                self.pos += 1 + tail.len();
-                word = joined;
+            let from_start = &self.src[start..];
+            let dashed = DASHED.iter().filter(|d| {
+                d.starts_with(&format!("{word}-"))
+                    && from_start.starts_with(**d)
+                    && !from_start[d.len()..].starts_with(is_ident_char)
+            });
+            if let Some(d) = dashed.max_by_key(|d| d.len()) {
+                self.pos = start + d.len();
+                word = (*d).to_string();
             }
         }
         let word = self.tilde_suffix(word);
@@ -560,6 +563,8 @@ mod tests {
     fn dashed_keywords_and_negated_operators_are_single_tokens() {
         assert_eq!(kinds("T | project-away a"), vec![id("T"), Tok::Pipe, id("project-away"), id("a"), Tok::Eof]);
         assert_eq!(kinds("a-b"), vec![id("a"), Tok::Minus, id("b"), Tok::Eof]);
+        assert_eq!(kinds("project-by-names x"), vec![id("project-by-names"), id("x"), Tok::Eof]);
+        assert_eq!(kinds("project-awayx"), vec![id("project"), Tok::Minus, id("awayx"), Tok::Eof]);
         assert_eq!(kinds("x !in~ (1)"), vec![id("x"), id("!in~"), Tok::LParen, Tok::Long(1), Tok::RParen, Tok::Eof]);
         assert_eq!(kinds("x in~ y !has z"), vec![id("x"), id("in~"), id("y"), id("!has"), id("z"), Tok::Eof]);
     }

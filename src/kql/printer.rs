@@ -334,6 +334,7 @@ impl Display for Operator {
             OpKind::Extend(items) => write!(f, "extend {}", Sep(items, ", ")),
             OpKind::ProjectAway(ids) => write!(f, "project-away {}", names(ids)),
             OpKind::ProjectKeep(ids) => write!(f, "project-keep {}", names(ids)),
+            OpKind::ProjectByNames(items) => write!(f, "project-by-names {}", Sep(items, ", ")),
             OpKind::ProjectRename(pairs) => {
                 let parts: Vec<String> = pairs.iter().map(|(n, o)| format!("{} = {}", IdentOut(n), IdentOut(o))).collect();
                 write!(f, "project-rename {}", parts.join(", "))
@@ -425,6 +426,11 @@ impl Display for Operator {
                         write!(f, " with others = {o}")?;
                     }
                     write!(f, " by {}", c.by)?;
+                    match c.asc {
+                        Some(true) => f.write_str(" asc")?,
+                        Some(false) => f.write_str(" desc")?,
+                        None => {}
+                    }
                 }
                 Ok(())
             }

@@ -119,12 +119,44 @@ struct RawRule {
     query: Option<String>,
 }
 
+impl RawRule {
+    fn empty() -> Self {
+        Self { id: None, name: None, description: None, tactics: None, techniques: None, data_types: None, query: None }
+    }
+}
+
+/// Top-level `key: value` fields and the `query: |` block, read line by line: for files
+/// that strict YAML rejects. `None` when there is no `query:` block to read.
+fn lenient_fields(text: &str) -> Option<RawRule> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.iter().position(|l| l.starts_with("query:"))?;
+    let is_top_key = |l: &str| {
+        let name: String = l.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        !name.is_empty() && l[name.len()..].starts_with(':')
+    };
+    let end = (key + 1..lines.len()).find(|&i| is_top_key(lines[i])).unwrap_or(lines.len());
+    let body: Vec<String> = lines[key + 1..end].iter().map(|l| l.replace('\t', "    ")).collect();
+    let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
+    let query: Vec<&str> = body.iter().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect();
+    let scalar = |name: &str| {
+        lines.iter().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':'))).map(|v| v.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
+    };
+    let mut raw = RawRule::empty();
+    raw.id = scalar("id").map(serde_yaml::Value::String);
+    raw.name = scalar("name");
+    raw.query = Some(query.join("\n").trim_end().to_string() + "\n");
+    Some(raw)
+}
+
 /// Reads a rule file.
 pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(path).map_err(|source| RuleError::Io { path: path.to_path_buf(), source })?;
     let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
     let raw: RawRule = match serde_yaml::from_str(&text) {
         Ok(r) => r,
+        // Published rules are often YAML that strict parsers reject (tabs, a query whose
+        // lines are not indented); their fields can still be read line by line.
+        Err(_) if lenient_fields(&text).is_some() => lenient_fields(&text).unwrap_or_else(RawRule::empty),
         Err(e) => {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             let offset = text.lines().take(line.saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + column.saturating_sub(1);
@@ -153,8 +185,7 @@ pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
         query,
         origin,
     };
-    if let Some(start) = rule.query.find("{{") {
-        let end = rule.query[start..].find("}}").map_or(rule.query.len(), |i| start + i + 2);
+    if let Some((start, end)) = find_placeholder(&rule.query) {
         let (line, column) = rule.file_position(line_col(&rule.query, start));
         return Err(RuleError::Placeholder {
             path: path.to_path_buf(),
@@ -184,6 +215,23 @@ impl Rule {
     pub fn file_position(&self, (line, column): (usize, usize)) -> (usize, usize) {
         (self.origin.line + line - 1, column + self.origin.indent)
     }
+}
+
+/// The first `{{Name}}` template placeholder (a name between double braces; `{{` alone,
+/// as in a string that contains it, is not one).
+fn find_placeholder(query: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = query[from..].find("{{") {
+        let start = from + i;
+        let rest = &query[start + 2..];
+        let close = rest.find("}}")?;
+        let name = rest[..close].trim();
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return Some((start, start + 2 + close + 2));
+        }
+        from = start + 2;
+    }
+    None
 }
 
 fn scalar_text(v: &serde_yaml::Value) -> String {

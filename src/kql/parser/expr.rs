@@ -35,7 +35,7 @@ fn legacy_string_op(name: &str) -> Option<&'static str> {
 }
 
 /// Names that begin a source operator rather than a name.
-pub(crate) const SOURCE_WORDS: &[&str] = &["print", "range", "datatable", "externaldata", "union", "search", "find", "evaluate"];
+pub(crate) const SOURCE_WORDS: &[&str] = &["print", "range", "datatable", "externaldata", "external_data", "union", "search", "find", "evaluate"];
 
 enum Infix {
     Bin(BinOp),
@@ -121,7 +121,7 @@ impl Parser<'_> {
             Tok::Percent => bin(MULTIPLICATIVE, BinOp::Mod),
             Tok::EqTilde => Some((STRING, Infix::Str("=~".into()), 1)),
             Tok::BangTilde => Some((STRING, Infix::Str("!~".into()), 1)),
-            Tok::Colon => Some((STRING, Infix::Str(":".into()), 1)),
+            Tok::Colon if self.in_search => Some((STRING, Infix::Str(":".into()), 1)),
             Tok::Ident(w) => match w.as_str() {
                 "or" => bin(OR, BinOp::Or),
                 "and" => bin(AND, BinOp::And),
@@ -297,8 +297,13 @@ impl Parser<'_> {
     }
 
     /// One argument: a (tabular) expression, or `name = value`.
-    fn argument(&mut self) -> Result<Expr, ParseError> {
-        if matches!(self.tok(), Tok::Ident(w) if !w.starts_with('!')) && self.tok_at(1) == &Tok::Assign {
+    pub(crate) fn argument(&mut self) -> Result<Expr, ParseError> {
+        let named = match self.tok() {
+            Tok::Ident(w) => !w.starts_with('!') && self.tok_at(1) == &Tok::Assign,
+            Tok::LBracket => matches!(self.tok_at(1), Tok::Str(_)) && self.tok_at(2) == &Tok::RBracket && self.tok_at(3) == &Tok::Assign,
+            _ => false,
+        };
+        if named {
             let name = self.ident("a parameter name")?;
             self.bump();
             let value = self.pipeline()?;

@@ -32,7 +32,7 @@ pub fn parse(src: &str) -> Result<Script, ParseError> {
 /// Parses a whole query text with options.
 pub fn parse_with(src: &str, options: ParseOptions) -> Result<Script, ParseError> {
     let tokens = tokenize(src).map_err(|e| ParseError::new(src, e.span, e.message))?;
-    let mut p = Parser { src, tokens, pos: 0, depth: 0, options };
+    let mut p = Parser { src, tokens, pos: 0, depth: 0, options, in_search: false };
     p.script()
 }
 
@@ -42,6 +42,8 @@ pub(crate) struct Parser<'a> {
     pos: usize,
     depth: usize,
     options: ParseOptions,
+    /// Inside a `search`/`find` predicate, where `Column:"term"` is an operator.
+    in_search: bool,
 }
 
 impl<'a> Parser<'a> {

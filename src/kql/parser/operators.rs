@@ -8,7 +8,7 @@ use crate::kql::lexer::Tok;
 /// Every operator keyword the parser knows (after alias folding), for "did you mean".
 pub(crate) const OPERATORS: &[&str] = &[
     "where", "filter", "project", "project-away", "project-keep", "project-rename", "project-reorder",
-    "extend", "summarize", "join", "lookup", "union", "mv-expand", "mv-apply", "parse", "parse-where",
+    "project-by-names", "extend", "summarize", "join", "lookup", "union", "mv-expand", "mv-apply", "parse", "parse-where",
     "parse-kv", "take", "limit", "top", "top-nested", "top-hitters", "sort", "order", "distinct", "count",
     "as", "serialize", "invoke", "evaluate", "make-series", "render", "getschema", "sample",
     "sample-distinct", "facet", "fork", "partition", "scan", "consume", "search", "find", "print", "range",
@@ -74,7 +74,7 @@ impl Parser<'_> {
 
     fn operator_body(&mut self, keyword: &str) -> Result<OpKind, ParseError> {
         Ok(match keyword {
-            "where" => OpKind::Where(self.expr()?),
+            "where" => OpKind::Where(self.argument()?),
             "project" => OpKind::Project(self.comma_list(|p| p.named_expr())?),
             "extend" => OpKind::Extend(self.comma_list(|p| p.named_expr())?),
             "project-away" => OpKind::ProjectAway(self.comma_list(|p| p.name_pattern("a column name"))?),
@@ -84,6 +84,7 @@ impl Parser<'_> {
                 p.expect(&Tok::Assign, "`=` and the old column name")?;
                 Ok((new, p.ident("the old column name")?))
             })?),
+            "project-by-names" => OpKind::ProjectByNames(self.comma_list(|p| p.expr())?),
             "project-reorder" => OpKind::ProjectReorder(self.comma_list(|p| {
                 let name = p.name_pattern("a column name")?;
                 let order = if p.eat_word("asc") { Some(true) } else if p.eat_word("desc") { Some(false) } else { None };
@@ -121,7 +122,7 @@ impl Parser<'_> {
                 self.expect_word("by")?;
                 OpKind::Sort(self.comma_list(|p| p.sort_key())?)
             }
-            "distinct" => OpKind::Distinct(self.comma_list(|p| p.expr())?),
+            "distinct" => OpKind::Distinct(self.comma_list(|p| p.named_expr())?),
             "count" => OpKind::Count,
             "getschema" => OpKind::GetSchema,
             "consume" => OpKind::Consume,
@@ -330,8 +331,9 @@ impl Parser<'_> {
                 None
             };
             self.expect_word("by")?;
-            let by = self.sort_key()?;
-            clauses.push(TopNestedClause { count, of, others, by });
+            let by = self.named_expr()?;
+            let asc = if self.eat_word("asc") { Some(true) } else if self.eat_word("desc") { Some(false) } else { None };
+            clauses.push(TopNestedClause { count, of, others, by, asc });
             if !(self.at(&Tok::Comma) && self.word_at(1) == Some("top-nested")) {
                 break;
             }

@@ -21,7 +21,7 @@ impl Parser<'_> {
                 let values = self.bracket_values()?;
                 OpKind::Datatable { columns, values }
             }
-            "externaldata" => {
+            "externaldata" | "external_data" => {
                 let columns = self.schema()?;
                 let urls = self.bracket_values()?;
                 let with = if self.eat_word("with") { self.paren_params()? } else { Vec::new() };
@@ -35,13 +35,14 @@ impl Parser<'_> {
             "search" => {
                 let params = self.params("search")?;
                 let tables = self.in_tables()?;
-                OpKind::Search { params, tables, predicate: self.expr()? }
+                let predicate = self.search_predicate()?;
+                OpKind::Search { params, tables, predicate }
             }
             "find" => {
                 let params = self.params("find")?;
                 let tables = self.in_tables()?;
                 self.expect_word("where")?;
-                let predicate = self.expr()?;
+                let predicate = self.search_predicate()?;
                 let project = if self.eat_word("project") || self.eat_word("project-smart") { self.comma_list(|p| p.expr())? } else { Vec::new() };
                 OpKind::Find { params, tables, predicate, project }
             }
@@ -79,6 +80,14 @@ impl Parser<'_> {
         Ok(ParamType::Tabular { columns, star })
     }
 
+    /// A predicate in which `Column:"term"` is allowed.
+    fn search_predicate(&mut self) -> Result<Expr, ParseError> {
+        let outer = std::mem::replace(&mut self.in_search, true);
+        let result = self.expr();
+        self.in_search = outer;
+        result
+    }
+
     fn range(&mut self) -> Result<OpKind, ParseError> {
         let column = self.ident("the column name after range")?;
         self.expect_word("from")?;
@@ -90,10 +99,17 @@ impl Parser<'_> {
         Ok(OpKind::Range { column, from, to, step })
     }
 
-    /// `[v, v, ...]` for datatable rows and externaldata URLs.
+    /// `[v, v, ...]` for datatable rows and externaldata URLs. A comma may follow the
+    /// last value (the documentation's own examples end rows that way).
     fn bracket_values(&mut self) -> Result<Vec<Expr>, ParseError> {
         self.expect(&Tok::LBracket, "`[` and the values")?;
-        let values = if self.at(&Tok::RBracket) { Vec::new() } else { self.comma_list(|p| p.expr())? };
+        let mut values = Vec::new();
+        while !self.at(&Tok::RBracket) {
+            values.push(self.expr()?);
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
         self.expect(&Tok::RBracket, "`]` after the values")?;
         Ok(values)
     }
