@@ -193,6 +193,8 @@ impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Literal(l, _) => write!(f, "{l}"),
+            // A wildcard table name (`union Device*`) prints as written.
+            Expr::Name(i) if is_pattern(&i.name) => f.write_str(&i.name),
             Expr::Name(i) => write!(f, "{}", IdentOut(i)),
             Expr::Star(_) => f.write_str("*"),
             Expr::Input(_) => Ok(()),
@@ -322,8 +324,13 @@ fn schema(cols: &[(Ident, Ident)]) -> String {
     format!("({})", parts.join(", "))
 }
 
+/// A name with `*` wildcards and otherwise plain characters: `Device*`, `*Id`.
+fn is_pattern(name: &str) -> bool {
+    name.contains('*') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '*')
+}
+
 fn names(ids: &[Ident]) -> String {
-    ids.iter().map(|i| if i.name.contains('*') && i.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '*') { i.name.clone() } else { IdentOut(i).to_string() }).collect::<Vec<_>>().join(", ")
+    ids.iter().map(|i| if is_pattern(&i.name) { i.name.clone() } else { IdentOut(i).to_string() }).collect::<Vec<_>>().join(", ")
 }
 
 impl Display for Operator {

@@ -407,3 +407,6 @@ pub(crate) fn punct_text(t: &Tok) -> &'static str {
 pub fn is_keyword(word: &str) -> bool {
     operators::OPERATORS.contains(&word) || expr::STRING_OPS.contains(&word) || expr::SOURCE_WORDS.contains(&word)
 }
+
+#[cfg(test)]
+mod tests;

@@ -191,10 +191,11 @@ impl Parser<'_> {
     /// A parameter value: a name, or a literal (a full expression would swallow what
     /// follows: `kind=inner (T)` is not a call).
     fn param_value(&mut self) -> Result<Expr, ParseError> {
-        if let Tok::Ident(_) = self.tok() {
-            return Ok(Expr::Name(self.ident("a value")?));
+        match self.tok() {
+            Tok::Ident(w) if matches!(w.as_str(), "true" | "false" | "True" | "False" | "TRUE" | "FALSE") => self.unary(),
+            Tok::Ident(_) => Ok(Expr::Name(self.ident("a value")?)),
+            _ => self.unary(),
         }
-        self.unary()
     }
 
     /// `(name = value, ...)`.
