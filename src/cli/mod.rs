@@ -3,6 +3,7 @@
 
 mod gen_cmd;
 mod query;
+mod rules;
 pub mod time;
 
 use std::process::ExitCode;
@@ -26,7 +27,8 @@ pub struct UsageError(pub String);
         the Defender Advanced Hunting tables (DeviceProcessEvents, DeviceNetworkEvents, ...).",
     after_help = "Examples:\n  \
         lakehunt gen --lake /tmp/lake --devices 5 --days 3\n  \
-        lakehunt query --sql \"SELECT count(*) FROM DeviceProcessEvents\"\n\n\
+        lakehunt query --sql \"SELECT count(*) FROM DeviceProcessEvents\"\n  \
+        lakehunt rules lint rules/\n\n\
         Exit status: 0 success, 1 runtime error, 2 usage error."
 )]
 pub struct Cli {
@@ -42,6 +44,9 @@ pub enum Command {
     Gen(gen_cmd::GenArgs),
     /// Run a query over the lake and print the rows.
     Query(query::QueryArgs),
+    /// Check rule files.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
 }
 
 /// Runs a parsed command line.
@@ -49,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Query(args) => query::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
     }
 }

@@ -9,3 +9,4 @@ mod kql_corpus;
 mod lake_writer;
 mod pruning;
 mod query_cli;
+mod rules_lint;

@@ -121,7 +121,9 @@ impl<'a> Parser<'a> {
 
     /// An error at the current token: "expected X, found Y".
     fn expected(&self, what: &str) -> ParseError {
-        ParseError::expected(self.src, self.span(), what, &describe(self.tok()))
+        // At the end, point just after the last token rather than past trailing blank lines.
+        let span = if self.at(&Tok::Eof) { Span::new(self.prev_end(), self.prev_end()) } else { self.span() };
+        ParseError::expected(self.src, span, what, &describe(self.tok()))
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {

@@ -1,0 +1,74 @@
+//! `lakehunt rules lint` and the rule loader: positions in the YAML file, fenced queries,
+//! CRLF and tabs, placeholders, and the exit status.
+
+use std::path::Path;
+
+use lakehunt::rules::{RuleError, load_rule};
+
+use super::common::run;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write rule");
+    path
+}
+
+const GOOD: &str = "id: 1\nname: good\ntactics:\n- Execution\nrelevantTechniques:\n- T1059\nquery: |\n  DeviceProcessEvents\n  | where FileName =~ \"cmd.exe\"\n";
+
+#[test]
+fn a_kql_error_is_reported_at_its_line_and_column_in_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Line 9 of the file is `  | summarise count()`; `summarise` starts in column 5.
+    let path = write(dir.path(), "bad.yaml", "id: 2\nname: bad\ndescription: |\n  x\ntactics: []\nquery: |\n  DeviceProcessEvents\n  | where x == 1\n  | summarise count()\n");
+    let rule = load_rule(&path).expect("YAML loads");
+    let Err(RuleError::Kql { error, .. }) = rule.parse() else { panic!("the KQL is bad") };
+    assert_eq!((error.line, error.column), (9, 5), "{error}");
+    assert_eq!(error.suggestion.as_deref(), Some("summarize"));
+}
+
+#[test]
+fn fences_crlf_and_tabs_are_handled() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fenced = write(dir.path(), "fenced.yaml", "id: 3\nname: fenced\nquery: |\n  ```kusto\n  DeviceInfo\n  | take 1\n  ```\n");
+    let rule = load_rule(&fenced).expect("loads");
+    assert_eq!(rule.query.trim(), "DeviceInfo\n| take 1");
+    assert_eq!(rule.origin.line, 5, "the query starts after the fence line");
+    rule.parse().expect("parses");
+    let crlf = write(dir.path(), "crlf.yaml", &GOOD.replace('\n', "\r\n"));
+    load_rule(&crlf).and_then(|r| r.parse()).expect("CRLF rule parses");
+    // A tab-indented query is not valid YAML; the lenient reader still finds the query.
+    let tabs = write(dir.path(), "tabs.yaml", "id: 4\nname: tabs\nquery: |\n  DeviceInfo\n\t| take 1\n");
+    let rule = load_rule(&tabs).expect("lenient load");
+    assert_eq!(rule.name, "tabs");
+    rule.parse().expect("parses");
+}
+
+#[test]
+fn placeholders_are_named_with_their_position() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "tpl.yaml", "id: 5\nname: tpl\nquery: |\n  let start = todatetime('{{StartTimeISO}}');\n  DeviceInfo\n");
+    let err = load_rule(&path).expect_err("placeholder");
+    let text = err.to_string();
+    assert!(matches!(err, RuleError::Placeholder { line: 4, column: 27, .. }), "{text}");
+    assert!(text.contains("{{StartTimeISO}}"), "{text}");
+    // `{{` inside a string is not a placeholder.
+    let ok = write(dir.path(), "braces.yaml", "id: 6\nname: b\nquery: |\n  DeviceProcessEvents | where ProcessCommandLine startswith \"-s {{\"\n");
+    load_rule(&ok).expect("no placeholder").parse().expect("parses");
+}
+
+#[test]
+fn lint_prints_failures_and_a_summary_and_sets_the_exit_status() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "a_good.yaml", GOOD);
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 parsed, 0 failed\n");
+    write(dir.path(), "b_bad.yaml", "id: 7\nname: bad\nquery: |\n  DeviceInfo | where x ==\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("b_bad.yaml:4:26: expected an expression, found the end of the query"), "{text}");
+    assert!(text.ends_with("1 parsed, 1 failed\n"), "{text}");
+    let missing = run(&["rules", "lint", "/nonexistent/rules"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
