@@ -6,6 +6,7 @@ mod cli_help;
 mod common;
 mod gen_lake;
 mod kql_corpus;
+mod kql_mutations;
 mod lake_writer;
 mod pruning;
 mod query_cli;
