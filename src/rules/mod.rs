@@ -148,26 +148,24 @@ fn lenient_fields(text: &str) -> Option<RawRule> {
     Some(raw)
 }
 
+fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> RuleError {
+    let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let offset = text.lines().take(line.saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + column.saturating_sub(1);
+    RuleError::Yaml { path: path.to_path_buf(), line, column, message: e.to_string(), excerpt: excerpt(text, Span::new(offset, offset + 1)) }
+}
+
 /// Reads a rule file.
 pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(path).map_err(|source| RuleError::Io { path: path.to_path_buf(), source })?;
     let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-    let raw: RawRule = match serde_yaml::from_str(&text) {
+    let raw: RawRule = match serde_yaml::from_str::<RawRule>(&text) {
         Ok(r) => r,
         // Published rules are often YAML that strict parsers reject (tabs, a query whose
         // lines are not indented); their fields can still be read line by line.
-        Err(_) if lenient_fields(&text).is_some() => lenient_fields(&text).unwrap_or_else(RawRule::empty),
-        Err(e) => {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            let offset = text.lines().take(line.saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + column.saturating_sub(1);
-            return Err(RuleError::Yaml {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: e.to_string(),
-                excerpt: excerpt(&text, Span::new(offset, offset + 1)),
-            });
-        }
+        Err(e) => match lenient_fields(&text) {
+            Some(r) => r,
+            None => return Err(yaml_error(path, &text, &e)),
+        },
     };
     let Some(query) = raw.query else {
         return Err(RuleError::NoQuery { path: path.to_path_buf() });

@@ -72,3 +72,12 @@ fn lint_prints_failures_and_a_summary_and_sets_the_exit_status() {
     let missing = run(&["rules", "lint", "/nonexistent/rules"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn broken_yaml_without_a_query_block_is_reported_at_its_position() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "broken.yaml", "id: 8\nname: [unclosed\ntactics: x\n");
+    let err = load_rule(&path).expect_err("broken YAML");
+    assert!(matches!(err, RuleError::Yaml { line: 3, .. }), "{err}");
+    assert!(err.to_string().starts_with(&format!("{}:3:", path.display())), "{err}");
+}
