@@ -78,6 +78,7 @@ fn broken_yaml_without_a_query_block_is_reported_at_its_position() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write(dir.path(), "broken.yaml", "id: 8\nname: [unclosed\ntactics: x\n");
     let err = load_rule(&path).expect_err("broken YAML");
-    assert!(matches!(err, RuleError::Yaml { line: 3, .. }), "{err}");
-    assert!(err.to_string().starts_with(&format!("{}:3:", path.display())), "{err}");
+    // `name` must be a string; the flow sequence that starts at 2:7 is the fault.
+    assert!(matches!(err, RuleError::Yaml { line: 2, column: 7, .. }), "{err}");
+    assert!(err.to_string().starts_with(&format!("{}:2:7: invalid YAML", path.display())), "{err}");
 }
