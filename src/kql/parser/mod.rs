@@ -306,29 +306,31 @@ impl<'a> Parser<'a> {
     fn param(&mut self) -> Result<Param, ParseError> {
         let name = self.ident("a parameter name")?;
         self.expect(&Tok::Colon, "`:` and a type")?;
-        let ty = if self.at(&Tok::LParen) {
-            self.bump();
-            let mut columns = Vec::new();
-            let mut star = false;
-            loop {
-                if self.eat(&Tok::Star) {
-                    star = true;
-                } else {
-                    let c = self.ident("a column name")?;
-                    self.expect(&Tok::Colon, "`:` and a type")?;
-                    columns.push((c, self.type_name()?));
-                }
-                if !self.eat(&Tok::Comma) {
-                    break;
-                }
-            }
-            self.expect(&Tok::RParen, "`)`")?;
-            ParamType::Tabular { columns, star }
-        } else {
-            ParamType::Scalar(self.type_name()?)
-        };
+        let ty = if self.at(&Tok::LParen) { self.row_schema()? } else { ParamType::Scalar(self.type_name()?) };
         let default = if self.eat(&Tok::Assign) { Some(self.expr()?) } else { None };
         Ok(Param { name, ty, default })
+    }
+
+    /// `(col: type, ...)` with an optional `*` for "and any other columns": a tabular
+    /// parameter's schema, or an `evaluate` plugin's declared output.
+    pub(crate) fn row_schema(&mut self) -> Result<ParamType, ParseError> {
+        self.expect(&Tok::LParen, "`(` and the columns")?;
+        let mut columns = Vec::new();
+        let mut star = false;
+        loop {
+            if self.eat(&Tok::Star) {
+                star = true;
+            } else {
+                let c = self.ident("a column name")?;
+                self.expect(&Tok::Colon, "`:` and a type")?;
+                columns.push((c, self.type_name()?));
+            }
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        self.expect(&Tok::RParen, "`)` after the columns")?;
+        Ok(ParamType::Tabular { columns, star })
     }
 
     /// A scalar type name: `string`, `long`, `datetime`, ...

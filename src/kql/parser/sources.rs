@@ -3,7 +3,7 @@
 //! a pipe).
 
 use super::Parser;
-use crate::kql::ast::{Expr, OpKind, Operator, ParamType};
+use crate::kql::ast::{Expr, OpKind, Operator};
 use crate::kql::error::ParseError;
 use crate::kql::lexer::Tok;
 
@@ -49,7 +49,7 @@ impl Parser<'_> {
             "evaluate" => {
                 let params = self.params("evaluate")?;
                 let call = self.expr()?;
-                let output = if self.eat(&Tok::Colon) { Some(self.output_schema()?) } else { None };
+                let output = if self.eat(&Tok::Colon) { Some(self.row_schema()?) } else { None };
                 OpKind::Evaluate { params, call, output }
             }
             other => return Err(ParseError::new(self.src, start, format!("`{other}` cannot start a query"))),
@@ -57,27 +57,6 @@ impl Parser<'_> {
         self.leave();
         let end = self.prev_end();
         Ok(Operator { kind, span: start.to(crate::kql::span::Span::new(end, end)) })
-    }
-
-    /// `(*)`, `(col: type, ...)` or `(*, col: type)`: a declared output schema.
-    fn output_schema(&mut self) -> Result<ParamType, ParseError> {
-        self.expect(&Tok::LParen, "`(` and the output columns")?;
-        let mut columns = Vec::new();
-        let mut star = false;
-        loop {
-            if self.eat(&Tok::Star) {
-                star = true;
-            } else {
-                let c = self.ident("a column name")?;
-                self.expect(&Tok::Colon, "`:` and a type")?;
-                columns.push((c, self.type_name()?));
-            }
-            if !self.eat(&Tok::Comma) {
-                break;
-            }
-        }
-        self.expect(&Tok::RParen, "`)` after the output columns")?;
-        Ok(ParamType::Tabular { columns, star })
     }
 
     /// A predicate in which `Column:"term"` is allowed.
