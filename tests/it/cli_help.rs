@@ -23,3 +23,8 @@ fn gen_help() {
 fn query_help() {
     insta::assert_snapshot!(help(&["query", "--help"]));
 }
+
+#[test]
+fn rules_lint_help() {
+    insta::assert_snapshot!(help(&["rules", "lint", "--help"]));
+}
