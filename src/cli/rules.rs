@@ -21,7 +21,7 @@ pub enum RulesCommand {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     lakehunt rules lint rules/\n  \
-    lakehunt rules lint ../shared/corpus/azure-sentinel/HQ-M365D__Execution__detect-impacket-dcomexec.yaml\n\n\
+    lakehunt rules lint ../shared/corpus my-rule.yaml\n\n\
     Each failure prints as `file:line:col: message` with the line and a caret. The last line \
     is `N parsed, M failed`; the exit status is 1 when any rule failed.")]
 pub struct LintArgs {
