@@ -21,7 +21,8 @@ fn config(dir: &std::path::Path, devices: usize) -> GenConfig {
 }
 
 fn bench_gen(c: &mut Criterion) {
-    let devices = 8;
+    // Two chunks of devices, so both cores of this machine work.
+    let devices = 16;
     let rows = {
         let dir = tempfile::tempdir().expect("temp dir");
         generate(&config(dir.path(), devices), &mut |_| {}).expect("gen").total_rows()
