@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::UsageError;
+use crate::kql::span::{excerpt, line_col};
+use crate::rules::lint::lint_script;
 use crate::rules::load_rule;
 
 /// Subcommands of `lakehunt rules`.
@@ -42,9 +44,25 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for file in &files {
-        if let Err(e) = load_rule(file).and_then(|rule| rule.parse().map(|_| ())) {
-            failed += 1;
-            writeln!(out, "{e}\n")?;
+        let rule = match load_rule(file) {
+            Ok(rule) => rule,
+            Err(e) => {
+                failed += 1;
+                writeln!(out, "{e}\n")?;
+                continue;
+            }
+        };
+        match rule.parse() {
+            Ok(script) => {
+                for finding in lint_script(&script) {
+                    let (line, column) = rule.file_position(line_col(&rule.query, finding.span.start));
+                    writeln!(out, "{}:{line}:{column}: warning: {}\n{}\n", file.display(), finding.message, excerpt(&rule.query, finding.span))?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                writeln!(out, "{e}\n")?;
+            }
         }
     }
     writeln!(out, "{} parsed, {failed} failed", files.len() - failed)?;

@@ -3,11 +3,13 @@
 //! [`ParseError`]s with caret excerpts.
 
 pub mod ast;
+pub mod builtins;
 pub mod error;
 pub mod lexer;
 pub mod parser;
 pub mod printer;
 pub mod span;
+pub mod visit;
 
 pub use error::ParseError;
 pub use parser::{ParseOptions, parse, parse_with};

@@ -3,6 +3,8 @@
 //! the real-world quirks of published rules (fenced `kusto` blocks, CRLF, tabs,
 //! `{{placeholders}}`).
 
+pub mod lint;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;

@@ -82,3 +82,14 @@ fn broken_yaml_without_a_query_block_is_reported_at_its_position() {
     assert!(matches!(err, RuleError::Yaml { line: 2, column: 7, .. }), "{err}");
     assert!(err.to_string().starts_with(&format!("{}:2:7: invalid YAML", path.display())), "{err}");
 }
+
+#[test]
+fn lint_warns_about_misspelt_functions_without_failing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "typo.yaml", "id: 9\nname: typo\nquery: |\n  DeviceProcessEvents\n  | extend f = tolowr(FileName)\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("typo.yaml:5:16: warning: unknown function `tolowr` (did you mean `tolower`?)"), "{text}");
+    assert!(text.ends_with("1 parsed, 0 failed\n"), "{text}");
+}
