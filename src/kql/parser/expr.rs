@@ -58,8 +58,12 @@ impl Parser<'_> {
         self.enter()?;
         let mut lhs = self.unary()?;
         let mut chained: Option<u8> = None;
+        // The level of the operator that built `lhs`. An operator that binds tighter can
+        // only follow one whose right operand is closed (`in (…)`, `between (…)`); it
+        // cannot apply to the whole left side, so it ends this expression.
+        let mut built: Option<u8> = None;
         while let Some((level, infix, width)) = self.infix() {
-            if level < min {
+            if level < min || built.is_some_and(|b| level > b) {
                 break;
             }
             if non_associative(level) && chained == Some(level) {
@@ -99,6 +103,7 @@ impl Parser<'_> {
                 }
             };
             chained = non_associative(level).then_some(level);
+            built = Some(level);
         }
         self.leave();
         Ok(lhs)
@@ -142,16 +147,12 @@ impl Parser<'_> {
     }
 
     /// The operand of `in`, `has_any`, ...: a parenthesised list whose elements may be
-    /// tabular expressions, or a single term.
+    /// tabular expressions.
     fn list_operand(&mut self) -> Result<(Vec<Expr>, Span), ParseError> {
-        if self.eat(&Tok::LParen) {
-            let list = if self.at(&Tok::RParen) { Vec::new() } else { self.comma_list(|p| p.pipeline())? };
-            let end = self.expect(&Tok::RParen, "`)` to close the list")?;
-            return Ok((list, end));
-        }
-        let term = self.unary()?;
-        let span = term.span();
-        Ok((vec![term], span))
+        self.expect(&Tok::LParen, "`(` and a list")?;
+        let list = if self.at(&Tok::RParen) { Vec::new() } else { self.comma_list(|p| p.pipeline())? };
+        let end = self.expect(&Tok::RParen, "`)` to close the list")?;
+        Ok((list, end))
     }
 
     pub(crate) fn unary(&mut self) -> Result<Expr, ParseError> {

@@ -358,7 +358,8 @@ impl Parser<'_> {
             Ok((agg, default))
         })?;
         self.expect_word("on")?;
-        let on = self.expr()?;
+        // The axis is a column; a full expression would read `Timestamp in range(…)` as `in`.
+        let on = self.unary()?;
         let mut range = Vec::new();
         for word in ["in", "from", "to", "step"] {
             if self.eat_word(word) {

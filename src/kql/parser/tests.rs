@@ -117,3 +117,12 @@ fn operators_round_trip() {
         round_trip(q);
     }
 }
+
+#[test]
+fn a_tighter_operator_cannot_follow_a_closed_list() {
+    // Found by the fuzzer: `x in~ (y) has "z"` must not become `(x in~ (y)) has "z"`,
+    // a tree that prints back with parentheses the text never had.
+    assert!(parse("T | where x in~ (y) has \"z\"").is_err());
+    assert!(parse("T | where x in~ y").is_err(), "in takes a parenthesised list");
+    round_trip("T | where x in~ (y) and z has \"w\"");
+}
