@@ -126,3 +126,10 @@ fn a_tighter_operator_cannot_follow_a_closed_list() {
     assert!(parse("T | where x in~ y").is_err(), "in takes a parenthesised list");
     round_trip("T | where x in~ (y) and z has \"w\"");
 }
+
+#[test]
+fn a_dashed_operator_starts_a_subquery_even_before_a_bracket() {
+    // Found by the fuzzer: `project-by-names ['a'] - b` printed back became an index.
+    round_trip("T;\nproject-by-names project-ProcendL");
+    round_trip("T | mv-apply x on (project-away ['a b'])");
+}
