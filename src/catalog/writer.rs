@@ -1,5 +1,6 @@
 //! [`write_sorted_file`]: one lake file, sorted by `Timestamp`, zstd-compressed, with page
-//! statistics, one row group per hour, written to a temporary name and renamed into place.
+//! statistics, row groups cut at hour boundaries, written to a temporary name and renamed
+//! into place.
 
 use std::fs::File;
 use std::io;
@@ -18,6 +19,8 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 const HOUR_NANOS: i64 = 3_600_000_000_000;
 /// Rows per data page; small pages let the page index skip within a row group.
 const PAGE_ROWS: usize = 4096;
+/// Fewest rows a row group gathers before it may end at an hour boundary.
+const MIN_GROUP_ROWS: usize = 2048;
 /// Upper bound on rows per row group, for very busy hours.
 const MAX_GROUP_ROWS: usize = 1 << 20;
 
@@ -79,8 +82,8 @@ pub struct WriteStats {
 }
 
 /// Writes `batch` to `path` as one lake file: rows sorted by `Timestamp` (ties keep their
-/// input order, so output is deterministic), a row group per clock hour, zstd, statistics
-/// and a page index. The file appears under its name only once complete: it is written
+/// input order, so output is deterministic), row groups cut at hour boundaries, zstd,
+/// statistics and a page index. The file appears under its name only once complete: it is written
 /// as `.<name>.tmp` in the same directory, synced, then renamed.
 pub fn write_sorted_file(path: &Path, batch: &RecordBatch) -> Result<WriteStats, WriteError> {
     let err_io = |p: &Path| {
@@ -149,13 +152,17 @@ fn write_groups(
     Ok(groups)
 }
 
-/// Consecutive runs of rows within one clock hour, as (offset, length).
+/// Row groups as (offset, length): whole clock hours, several hours together while a
+/// group has fewer than [`MIN_GROUP_ROWS`] rows. Every column of every row group costs a
+/// compressor and page bookkeeping, so tiny groups make writing slow and files large;
+/// hour boundaries keep a one-hour query to a few groups.
 fn hour_runs(times: &TimestampNanosecondArray) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let values = times.values();
     let mut start = 0;
     for i in 1..values.len() {
-        if values[i].div_euclid(HOUR_NANOS) != values[start].div_euclid(HOUR_NANOS) {
+        let new_hour = values[i].div_euclid(HOUR_NANOS) != values[i - 1].div_euclid(HOUR_NANOS);
+        if new_hour && i - start >= MIN_GROUP_ROWS {
             runs.push((start, i - start));
             start = i;
         }

@@ -29,17 +29,16 @@ fn batch(times: Vec<i64>) -> RecordBatch {
 }
 
 #[test]
-fn rows_are_sorted_and_grouped_by_hour_with_a_page_index() {
+fn rows_are_sorted_stably_with_zstd_and_a_page_index() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("part-0.parquet");
-    // Three clock hours, out of order; the two rows at 1h+5 keep their input order.
+    // Out of order; the two rows at 1h+5 keep their input order (ids 2 then 4).
     let times = vec![2 * HOUR + 1, 5, HOUR + 5, 7, HOUR + 5, 2 * HOUR];
     let stats = write_sorted_file(&path, &batch(times)).expect("write");
-    assert_eq!((stats.rows, stats.row_groups), (6, 3));
+    assert_eq!(stats.rows, 6);
     let file = std::fs::File::open(&path).expect("open");
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required)).expect("reader");
     let meta = builder.metadata().clone();
-    assert_eq!(meta.num_row_groups(), 3);
     assert!(meta.column_index().is_some() && meta.offset_index().is_some(), "page index written");
     let sorting = meta.row_group(0).sorting_columns().expect("sorting columns recorded");
     assert_eq!(sorting[0].column_idx, 0);
@@ -54,6 +53,24 @@ fn rows_are_sorted_and_grouped_by_hour_with_a_page_index() {
     assert_eq!(got, vec![(5, 1), (7, 3), (HOUR + 5, 2), (HOUR + 5, 4), (2 * HOUR, 5), (2 * HOUR + 1, 0)]);
     let compression = meta.row_group(0).column(1).compression();
     assert!(matches!(compression, datafusion::parquet::basic::Compression::ZSTD(_)), "{compression:?}");
+}
+
+#[test]
+fn row_groups_end_at_hour_boundaries_once_they_are_big_enough() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("part-0.parquet");
+    // Hours 0 and 1 hold 3,000 rows each, hours 2 to 4 hold 500 each. A group may end
+    // only at an hour boundary and only after 2,048 rows: {0}, {1}, {2, 3, 4}.
+    let mut times = Vec::new();
+    for (hour, n) in [(0, 3000), (1, 3000), (2, 500), (3, 500), (4, 500)] {
+        times.extend((0..n).map(|i| hour * HOUR + i));
+    }
+    let stats = write_sorted_file(&path, &batch(times)).expect("write");
+    assert_eq!((stats.rows, stats.row_groups), (7500, 3));
+    let file = std::fs::File::open(&path).expect("open");
+    let meta = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader").metadata().clone();
+    let sizes: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+    assert_eq!(sizes, vec![3000, 3000, 1500]);
 }
 
 #[test]
