@@ -210,7 +210,7 @@ fn run_day(job: &DayJob<'_>, devices: &mut [Device], threads: usize) -> Result<V
 }
 
 fn run_chunk(job: &DayJob<'_>, chunk: usize, devices: &mut [Device]) -> Result<ChunkOutput, GenError> {
-    let mut sinks = new_sinks();
+    let mut sinks = new_sinks(devices.len());
     let mut truth = Vec::new();
     for dev in devices.iter_mut() {
         simulate_device_day(job, dev, &mut sinks, &mut truth);
@@ -275,20 +275,23 @@ fn write_text(path: &Path, text: &str) -> Result<(), GenError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-fn new_sinks() -> Sinks {
-    let table = |name: &str| {
+/// Sinks sized for `devices` devices' day at the default volume (with some headroom).
+fn new_sinks(devices: usize) -> Sinks {
+    let vol = Volume::default();
+    let table = |name: &str, per_device: u32| {
+        let rows = devices * per_device as usize * 11 / 10;
         // GENERATED_TABLES are all in the built-in catalog (tests/it/catalog.rs checks it).
-        Sink::new(Catalog.table(name).expect("generated table is in the catalog"))
+        Sink::new(Catalog.table(name).expect("generated table is in the catalog"), rows)
     };
     Sinks {
-        process: table("DeviceProcessEvents"),
-        network: table("DeviceNetworkEvents"),
-        file: table("DeviceFileEvents"),
-        registry: table("DeviceRegistryEvents"),
-        logon: table("DeviceLogonEvents"),
-        image_load: table("DeviceImageLoadEvents"),
-        events: table("DeviceEvents"),
-        info: table("DeviceInfo"),
+        process: table("DeviceProcessEvents", vol.process),
+        network: table("DeviceNetworkEvents", vol.network),
+        file: table("DeviceFileEvents", vol.file),
+        registry: table("DeviceRegistryEvents", vol.registry),
+        logon: table("DeviceLogonEvents", 50),
+        image_load: table("DeviceImageLoadEvents", vol.image_load + vol.process / 3),
+        events: table("DeviceEvents", vol.events),
+        info: table("DeviceInfo", 24),
     }
 }
 

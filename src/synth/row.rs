@@ -153,14 +153,19 @@ enum Builder {
     Time(TimestampNanosecondBuilder),
 }
 
+/// Bytes reserved per string cell: most cells are short names, ids or empty.
+const STRING_BYTES: usize = 24;
+
 impl Builder {
-    fn new(ty: KustoType) -> Self {
+    /// A builder with room for `rows` values, so that filling it does not keep
+    /// reallocating and copying.
+    fn with_capacity(ty: KustoType, rows: usize) -> Self {
         match ty {
-            KustoType::Long => Builder::Long(Int64Builder::new()),
-            KustoType::Int => Builder::Int(Int32Builder::new()),
-            KustoType::Bool => Builder::Bool(BooleanBuilder::new()),
-            KustoType::DateTime => Builder::Time(TimestampNanosecondBuilder::new().with_timezone("UTC")),
-            _ => Builder::Str(StringBuilder::new()),
+            KustoType::Long => Builder::Long(Int64Builder::with_capacity(rows)),
+            KustoType::Int => Builder::Int(Int32Builder::with_capacity(rows)),
+            KustoType::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+            KustoType::DateTime => Builder::Time(TimestampNanosecondBuilder::with_capacity(rows).with_timezone("UTC")),
+            _ => Builder::Str(StringBuilder::with_capacity(rows, rows * STRING_BYTES)),
         }
     }
 
@@ -201,12 +206,12 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// An empty sink for `table`.
-    pub fn new(table: &'static TableDef) -> Self {
+    /// An empty sink for `table`, with room for about `rows` rows.
+    pub fn new(table: &'static TableDef, rows: usize) -> Self {
         let layout = F::ALL.iter().map(|f| table.column_index(f.name())).collect();
         // A row's slot map has ROW_CAPACITY entries and indexes values with a u8.
         debug_assert!(table.columns.len() <= ROW_CAPACITY && ROW_CAPACITY < usize::from(u8::MAX));
-        let builders = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
+        let builders = table.columns.iter().map(|c| Builder::with_capacity(c.ty, rows)).collect();
         Self { table, layout, builders, rows: 0 }
     }
 
