@@ -91,13 +91,14 @@ impl Display for IdentOut<'_> {
 }
 
 fn is_plain(name: &str) -> bool {
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$');
-    first_ok
+    let simple = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && name[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && (!name.starts_with('$') || name == "$left" || name == "$right")
-        && !RESERVED.contains(&name)
-        && !super::parser::is_keyword(name)
+        && (!name.starts_with('$') || name == "$left" || name == "$right");
+    // `1abc` is an identifier too, unless its letters read as a timespan unit (`1d`): ask
+    // the lexer.
+    let digit_led = name.starts_with(|c: char| c.is_ascii_digit())
+        && matches!(super::lexer::tokenize(name).as_deref(), Ok([t, _]) if t.kind == super::lexer::Tok::Ident(name.to_string()));
+    (simple || digit_led) && !RESERVED.contains(&name) && !super::parser::is_keyword(name)
 }
 
 fn write_name(f: &mut Formatter<'_>, name: &str) -> fmt::Result {
@@ -200,12 +201,14 @@ impl Display for Expr {
             Expr::Input(_) => Ok(()),
             Expr::NamedArg { name, value, .. } => write!(f, "{} = {value}", IdentOut(name)),
             Expr::Member { target, member, .. } => {
-                write!(f, "{}.", At(target, 9))?;
+                write!(f, "{}{}.", At(target, 9), number_gap(target))?;
                 write_name(f, &member.name)
             }
             Expr::Index { target, index, .. } => write!(f, "{}[{index}]", At(target, 9)),
             Expr::Call { name, args, .. } => write!(f, "{}({})", name.name, Sep(args, ", ")),
-            Expr::MethodCall { target, name, args, .. } => write!(f, "{}.{}({})", At(target, 9), name.name, Sep(args, ", ")),
+            Expr::MethodCall { target, name, args, .. } => {
+                write!(f, "{}{}.{}({})", At(target, 9), number_gap(target), name.name, Sep(args, ", "))
+            }
             Expr::Neg { minus, expr, .. } => write!(f, "{}{}", if *minus { "-" } else { "+" }, At(expr, 8)),
             Expr::Binary { op, left, right, .. } => {
                 let l = level(self);
@@ -235,6 +238,14 @@ impl Display for Expr {
             }
             Expr::Source(op) => write!(f, "{op}"),
         }
+    }
+}
+
+/// A space between a number and a following `.`: `5 .x`, since `5.x` would lex as `5.`.
+fn number_gap(target: &Expr) -> &'static str {
+    match target {
+        Expr::Literal(Literal::Long(_) | Literal::Real(_), _) => " ",
+        _ => "",
     }
 }
 

@@ -133,3 +133,11 @@ fn a_dashed_operator_starts_a_subquery_even_before_a_bracket() {
     round_trip("T;\nproject-by-names project-ProcendL");
     round_trip("T | mv-apply x on (project-away ['a b'])");
 }
+
+#[test]
+fn digit_led_names_print_as_written() {
+    // Found by the fuzzer: `1hhh` is a name; printed as `["1hhh"]` inside dynamic(...) it
+    // came back as an array.
+    round_trip("print dynamic({\"a\": 1hhh}), 5Minutebin = 1");
+    round_trip("print 5 .x, 1. .y, 2 .f(3)");
+}
