@@ -92,5 +92,11 @@ pub fn run(args: GenArgs) -> anyhow::Result<ExitCode> {
         summary.planted,
         summary.decoys
     )?;
+    writeln!(
+        out,
+        "worker time: {:.1}s simulating, {:.1}s sorting and encoding Parquet",
+        summary.simulate.as_secs_f64(),
+        summary.write.as_secs_f64()
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -109,6 +109,10 @@ pub struct GenSummary {
     pub planted: usize,
     /// Decoys.
     pub decoys: usize,
+    /// Time spent simulating (summed over workers).
+    pub simulate: std::time::Duration,
+    /// Time spent sorting, encoding and writing files (summed over workers).
+    pub write: std::time::Duration,
 }
 
 impl GenSummary {
@@ -154,6 +158,8 @@ pub fn generate(cfg: &GenConfig, progress: &mut dyn FnMut(GenProgress)) -> Resul
             }
             summary.files += out.files;
             summary.bytes += out.bytes;
+            summary.simulate += out.simulate;
+            summary.write += out.write;
             truth.extend(out.truth);
         }
         progress(GenProgress { days_done: day + 1, days: cfg.days, rows: summary.total_rows(), elapsed: started.elapsed() });
@@ -182,6 +188,8 @@ struct ChunkOutput {
     files: usize,
     bytes: u64,
     truth: Vec<(Kind, Value)>,
+    simulate: std::time::Duration,
+    write: std::time::Duration,
 }
 
 /// Simulates and writes every chunk of one day on `threads` workers; outputs come back in
@@ -210,13 +218,15 @@ fn run_day(job: &DayJob<'_>, devices: &mut [Device], threads: usize) -> Result<V
 }
 
 fn run_chunk(job: &DayJob<'_>, chunk: usize, devices: &mut [Device]) -> Result<ChunkOutput, GenError> {
+    let started = Instant::now();
     let mut sinks = new_sinks(devices.len());
     let mut truth = Vec::new();
     for dev in devices.iter_mut() {
         simulate_device_day(job, dev, &mut sinks, &mut truth);
     }
+    let simulate = started.elapsed();
     let part = job.day as usize * job.chunks + chunk;
-    let mut out = ChunkOutput { rows: [0; 8], files: 0, bytes: 0, truth };
+    let mut out = ChunkOutput { rows: [0; 8], files: 0, bytes: 0, truth, simulate, write: Default::default() };
     for (i, sink) in sinks.all_mut().into_iter().enumerate() {
         if sink.is_empty() {
             continue;
@@ -230,6 +240,7 @@ fn run_chunk(job: &DayJob<'_>, chunk: usize, devices: &mut [Device]) -> Result<C
             out.files += 1;
         }
     }
+    out.write = started.elapsed() - simulate;
     Ok(out)
 }
 
