@@ -39,11 +39,12 @@ impl Parser<'_> {
     pub(crate) fn operator_starts_here(&self) -> bool {
         let Tok::Ident(w) = self.tok() else { return false };
         let w = w.as_str();
-        // A dashed keyword cannot be a name; a plain one (`count`, `sample`) is a name when
-        // what follows only makes sense after a name.
+        // A plain keyword (`count`, `sample`) is a name when what follows only makes sense
+        // after a name: a call, a member, an assignment or the end of a list. (`where [x]`
+        // is an operator: the printer quotes keyword-like names, so it writes `where ["or"]`.)
         OPERATORS.contains(&w)
             && !super::expr::SOURCE_WORDS.contains(&w)
-            && (w.contains('-') || !matches!(self.tok_at(1), Tok::LParen | Tok::Dot | Tok::LBracket | Tok::Assign | Tok::Comma | Tok::RParen))
+            && (w.contains('-') || !matches!(self.tok_at(1), Tok::LParen | Tok::Dot | Tok::Assign | Tok::Comma | Tok::RParen))
     }
 
     /// One operator after `|`.

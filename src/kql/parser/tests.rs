@@ -132,6 +132,8 @@ fn a_dashed_operator_starts_a_subquery_even_before_a_bracket() {
     // Found by the fuzzer: `project-by-names ['a'] - b` printed back became an index.
     round_trip("T;\nproject-by-names project-ProcendL");
     round_trip("T | mv-apply x on (project-away ['a b'])");
+    // Also found by the fuzzer: `where or` printed as `where ["or"]` read back as an index.
+    round_trip("where\n\nor");
 }
 
 #[test]
