@@ -53,6 +53,11 @@ fn config(args: &GenArgs) -> Result<GenConfig, UsageError> {
         Some(text) => parse_time("--end", text)?,
         None => start_of_today(),
     };
+    // The window must start after 1970 and end before 2262 (nanosecond timestamps).
+    let span = i64::from(args.days) * crate::synth::DAY_NANOS;
+    if end.checked_sub(span).is_none_or(|start| start < 0) || end > i64::MAX - crate::synth::DAY_NANOS {
+        return Err(UsageError(format!("--end with --days {}: the window must lie between 1970 and 2262", args.days)));
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(GenConfig { lake: args.lake.clone(), devices: args.devices, days: args.days, end, seed: args.seed, threads })
 }

@@ -417,7 +417,9 @@ fn split_by_day(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, Arrow
     days.dedup();
     let mut out = Vec::with_capacity(days.len());
     for day in days {
-        let name = format_datetime(day * DAY)[..10].to_string();
+        // Any i64 nanosecond instant is a date chrono can print, so the text has 10+ chars.
+        let text = format_datetime(day * DAY);
+        let name = text.get(..10).unwrap_or(&text).to_string();
         if out.is_empty() && times.values().iter().all(|t| t.div_euclid(DAY) == day) {
             out.push((name, batch.clone()));
             break;

@@ -265,6 +265,7 @@ fn gen_rejects_bad_arguments_with_usage_errors() {
         (vec!["--devices", "0"], "--devices 0"),
         (vec!["--days", "0"], "--days 0"),
         (vec!["--end", "last tuesday"], "--end \"last tuesday\""),
+        (vec!["--end", "1970-01-02", "--days", "5"], "between 1970 and 2262"),
     ] {
         let mut all = vec!["gen", "--lake", lake];
         all.extend(args);
