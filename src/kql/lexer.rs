@@ -380,12 +380,21 @@ impl Lexer<'_> {
                 }
                 return self.err(format!("{text}{unit} is not a number or a timespan (units: d, h, m, s, ms, microsecond, tick)"), unit_start);
             };
-            let value: f64 = text.parse().unwrap_or(0.0);
-            let total = (value * ticks).round();
-            if !total.is_finite() || total.abs() > i64::MAX as f64 {
-                return self.err(format!("timespan {text}{unit} is out of range"), start);
-            }
-            self.push(Tok::Timespan(total as i64), start);
+            // Whole numbers of whole-tick units stay exact in integers; f64 would round
+            // values past 2^53.
+            let exact = if !is_real && ticks >= 1.0 { text.parse::<i64>().ok().and_then(|n| n.checked_mul(ticks as i64)) } else { None };
+            let total = match exact {
+                Some(t) => t,
+                None => {
+                    let value: f64 = text.parse().unwrap_or(0.0);
+                    let total = (value * ticks).round();
+                    if !total.is_finite() || total.abs() >= i64::MAX as f64 {
+                        return self.err(format!("timespan {text}{unit} is out of range"), start);
+                    }
+                    total as i64
+                }
+            };
+            self.push(Tok::Timespan(total), start);
             return Ok(());
         }
         if is_real {

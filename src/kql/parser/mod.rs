@@ -268,9 +268,13 @@ impl<'a> Parser<'a> {
     }
 
     fn let_value(&mut self) -> Result<LetValue, ParseError> {
-        // `view () { … }` is a function without parameters.
+        // `view () { … }` is a function; `view(…)` alone may be a call.
         if self.at_word("view") && self.tok_at(1) == &Tok::LParen {
+            let save = self.pos;
             self.bump();
+            if !self.function_ahead() {
+                self.pos = save;
+            }
         }
         if self.at(&Tok::LParen) && self.function_ahead() {
             return Ok(LetValue::Function(self.function()?));

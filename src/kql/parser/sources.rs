@@ -101,7 +101,9 @@ impl Parser<'_> {
         if matches!(self.tok(), Tok::Star) || (matches!(self.tok(), Tok::Ident(_)) && self.tok_at(1) == &Tok::Star && self.span_at(1).start == self.span().end) {
             return Ok(Expr::Name(self.name_pattern("a table name")?));
         }
-        self.expr()
+        // A name, call or member access; not a whole expression, which would take in
+        // whatever operator follows the union.
+        self.unary()
     }
 
     /// `in (T1, T2)` of search and find.

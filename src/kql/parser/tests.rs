@@ -134,6 +134,11 @@ fn a_dashed_operator_starts_a_subquery_even_before_a_bracket() {
     round_trip("T | mv-apply x on (project-away ['a b'])");
     // Also found by the fuzzer: `where or` printed as `where ["or"]` read back as an index.
     round_trip("where\n\nor");
+    // And: a union's operands are names, not expressions (`union ["a$"] <= b`).
+    round_trip("x * union a**$b <= c");
+    // Timespans past 2^53 ticks stay exact, and `view(…)` that is not a function stays a call.
+    round_trip("print 922337203685477580tick, 106751d");
+    round_trip("let v = view(1);\nv");
 }
 
 #[test]
