@@ -211,7 +211,7 @@ impl Parser<'_> {
         }
     }
 
-    fn primary(&mut self) -> Result<Expr, ParseError> {
+    pub(crate) fn primary(&mut self) -> Result<Expr, ParseError> {
         let span = self.span();
         match self.tok().clone() {
             Tok::Long(v) => {

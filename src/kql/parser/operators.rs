@@ -194,10 +194,19 @@ impl Parser<'_> {
     /// A parameter value: a name, or a literal (a full expression would swallow what
     /// follows: `kind=inner (T)` is not a call).
     fn param_value(&mut self) -> Result<Expr, ParseError> {
+        // A literal without postfix access: in `kind=false [x]…` the bracket belongs to
+        // what follows (found by the fuzzer).
         match self.tok() {
-            Tok::Ident(w) if matches!(w.as_str(), "true" | "false" | "True" | "False" | "TRUE" | "FALSE") => self.unary(),
+            Tok::Ident(w) if matches!(w.as_str(), "true" | "false" | "True" | "False" | "TRUE" | "FALSE") => self.primary(),
             Tok::Ident(_) => Ok(Expr::Name(self.ident("a value")?)),
-            _ => self.unary(),
+            Tok::Minus | Tok::Plus => {
+                let minus = self.at(&Tok::Minus);
+                let start = self.bump().span;
+                let expr = self.primary()?;
+                let span = start.to(expr.span());
+                Ok(Expr::Neg { minus, expr: Box::new(expr), span })
+            }
+            _ => self.primary(),
         }
     }
 

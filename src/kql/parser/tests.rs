@@ -148,3 +148,17 @@ fn digit_led_names_print_as_written() {
     round_trip("print dynamic({\"a\": 1hhh}), 5Minutebin = 1");
     round_trip("print 5 .x, 1. .y, 2 .f(3)");
 }
+
+#[test]
+fn fuzz_regressions_round_trip() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("crash-")) {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+            if parse(&text).is_ok() {
+                round_trip(&text);
+            }
+        }
+    }
+}
