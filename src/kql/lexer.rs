@@ -116,7 +116,7 @@ const RAW_TYPED: &[&str] = &[
 ];
 
 /// Ticks (100 ns) per timespan unit, by suffix.
-fn timespan_unit(suffix: &str) -> Option<f64> {
+pub(crate) fn timespan_unit(suffix: &str) -> Option<f64> {
     const TICK: f64 = 1.0;
     const MICRO: f64 = 10.0;
     const MILLI: f64 = 10_000.0;

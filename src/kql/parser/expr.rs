@@ -166,6 +166,11 @@ impl Parser<'_> {
             return Ok(Expr::Neg { minus, expr: Box::new(expr), span });
         }
         let primary = self.primary()?;
+        // A source operator (`union a*b`) ends with its arguments: `.n` after it is not a
+        // member of the table (found by the fuzzer).
+        if matches!(primary, Expr::Source(_)) {
+            return Ok(primary);
+        }
         self.postfix(primary)
     }
 
@@ -299,6 +304,16 @@ impl Parser<'_> {
 
     /// One argument: a (tabular) expression, or `name = value`.
     pub(crate) fn argument(&mut self) -> Result<Expr, ParseError> {
+        self.argument_with(true)
+    }
+
+    /// A `where` predicate: like a function argument (`Name = value` included), but a `|`
+    /// after it ends the operator rather than piping the predicate.
+    pub(crate) fn predicate_argument(&mut self) -> Result<Expr, ParseError> {
+        self.argument_with(false)
+    }
+
+    fn argument_with(&mut self, pipes: bool) -> Result<Expr, ParseError> {
         let named = match self.tok() {
             Tok::Ident(w) => !w.starts_with('!') && self.tok_at(1) == &Tok::Assign,
             Tok::LBracket => matches!(self.tok_at(1), Tok::Str(_)) && self.tok_at(2) == &Tok::RBracket && self.tok_at(3) == &Tok::Assign,
@@ -307,11 +322,11 @@ impl Parser<'_> {
         if named {
             let name = self.ident("a parameter name")?;
             self.bump();
-            let value = self.pipeline()?;
+            let value = if pipes { self.pipeline()? } else { self.expr()? };
             let span = name.span.to(value.span());
             return Ok(Expr::NamedArg { name, value: Box::new(value), span });
         }
-        self.pipeline()
+        if pipes { self.pipeline() } else { self.expr() }
     }
 
     fn dynamic_literal(&mut self) -> Result<Expr, ParseError> {

@@ -77,7 +77,7 @@ impl Parser<'_> {
 
     fn operator_body(&mut self, keyword: &str) -> Result<OpKind, ParseError> {
         Ok(match keyword {
-            "where" => OpKind::Where(self.argument()?),
+            "where" => OpKind::Where(self.predicate_argument()?),
             "project" => OpKind::Project(self.comma_list(|p| p.named_expr())?),
             "extend" => OpKind::Extend(self.comma_list(|p| p.named_expr())?),
             "project-away" => OpKind::ProjectAway(self.comma_list(|p| p.name_pattern("a column name"))?),

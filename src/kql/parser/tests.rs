@@ -162,3 +162,19 @@ fn fuzz_regressions_round_trip() {
         }
     }
 }
+
+#[test]
+fn a_pipe_after_a_where_predicate_ends_the_where() {
+    // `T | where a | count` is count(where(T, a)), not where(T, a | count).
+    let Expr::Pipe { input, op, .. } = query_expr("T | where a | count") else { panic!("not a pipe") };
+    assert!(matches!(op.kind, crate::kql::ast::OpKind::Count), "{op:?}");
+    let Expr::Pipe { op: inner, .. } = *input else { panic!("no where") };
+    assert!(matches!(inner.kind, crate::kql::ast::OpKind::Where(Expr::Name(_))), "{inner:?}");
+}
+
+
+#[test]
+fn a_source_operator_takes_no_member_access() {
+    assert!(parse("union a*b.n").is_err());
+    round_trip("union [\"a*b$c\"]");
+}
