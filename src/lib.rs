@@ -9,6 +9,8 @@
 pub mod catalog;
 pub mod kql;
 pub mod cli;
+pub mod functions;
+pub mod plan;
 pub mod output;
 pub mod rules;
 pub mod synth;

@@ -2,8 +2,9 @@
 //! raw arguments into a config before any work, and [`run`].
 
 mod gen_cmd;
-mod query;
+pub mod query;
 mod rules;
+mod translate;
 pub mod time;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ pub enum Command {
     Gen(gen_cmd::GenArgs),
     /// Run a query over the lake and print the rows.
     Query(query::QueryArgs),
+    /// Print the DataFusion SQL that a KQL query or rule becomes.
+    Translate(translate::TranslateArgs),
     /// Check rule files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Query(args) => query::run(args),
+        Command::Translate(args) => translate::run(args),
         Command::Rules(cmd) => rules::run(cmd),
     }
 }

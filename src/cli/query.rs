@@ -10,11 +10,20 @@ use datafusion::arrow::datatypes::SchemaRef;
 
 use super::UsageError;
 use crate::catalog::{new_session, register_lake};
+use crate::functions::Registry;
+use crate::plan::{PlanContext, plan_kql};
+
+/// A KQL query that does not parse or plan; the message holds its position and excerpt.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryTextError(pub String);
 use crate::output::{AtomicFile, OutputFormat, write_results};
 
 /// Flags of `lakehunt query`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
+    lakehunt query \"DeviceProcessEvents | where FileName =~ 'cmd.exe' | summarize count() by DeviceName\"\n  \
+    lakehunt query --now 2026-11-27T00:00:00Z \"DeviceNetworkEvents | where Timestamp > ago(1h) | take 10\"\n  \
     lakehunt query --sql \"SELECT DeviceName, count(*) AS n FROM DeviceProcessEvents GROUP BY DeviceName ORDER BY n DESC\"\n  \
     lakehunt query --sql --format jsonl --out rows.jsonl \"SELECT * FROM DeviceNetworkEvents LIMIT 10\"\n  \
     echo \"SELECT count(*) FROM DeviceInfo\" | lakehunt query --sql -\n\n\
@@ -24,9 +33,13 @@ pub struct QueryArgs {
     /// Lake directory to read.
     #[arg(long, default_value = "data/lake", value_name = "DIR")]
     pub lake: PathBuf,
-    /// The query is DataFusion SQL (KQL support arrives with the KQL planner).
+    /// The query is DataFusion SQL rather than KQL.
     #[arg(long)]
     pub sql: bool,
+    /// The instant that now() and ago() read, RFC 3339 UTC (default: the current time).
+    /// Pin it to make a query over past data repeatable.
+    #[arg(long, value_name = "TS")]
+    pub now: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -40,17 +53,18 @@ pub struct QueryArgs {
 
 struct QueryConfig {
     lake: PathBuf,
+    sql: bool,
+    now: i64,
     format: OutputFormat,
     out: Option<PathBuf>,
     text: String,
 }
 
 fn config(args: QueryArgs) -> Result<QueryConfig, UsageError> {
-    if !args.sql {
-        return Err(UsageError(
-            "KQL queries are not supported yet; pass --sql to run DataFusion SQL".into(),
-        ));
-    }
+    let now = match &args.now {
+        Some(text) => super::time::parse_time("--now", text)?,
+        None => super::time::now(),
+    };
     if args.format == OutputFormat::Parquet && args.out.is_none() {
         return Err(UsageError("--format parquet writes a file: give --out FILE".into()));
     }
@@ -66,7 +80,7 @@ fn config(args: QueryArgs) -> Result<QueryConfig, UsageError> {
     if text.trim().is_empty() {
         return Err(UsageError("the query is empty".into()));
     }
-    Ok(QueryConfig { lake: args.lake, format: args.format, out: args.out, text })
+    Ok(QueryConfig { lake: args.lake, sql: args.sql, now, format: args.format, out: args.out, text })
 }
 
 /// Runs `query`.
@@ -76,7 +90,15 @@ pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let (schema, batches) = runtime.block_on(async {
         let ctx = new_session();
         register_lake(&ctx, &cfg.lake)?;
-        let df = ctx.sql(&cfg.text).await?;
+        let registry = Registry::new();
+        registry.register(&ctx);
+        let df = if cfg.sql {
+            ctx.sql(&cfg.text).await?
+        } else {
+            let cx = PlanContext::from_session(&ctx, cfg.now).await?;
+            let plan = plan_kql(&cfg.text, &cx).map_err(|e| QueryTextError(format!("query:{e}")))?;
+            ctx.execute_logical_plan(plan).await?
+        };
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         anyhow::Ok((schema, batches))

@@ -18,6 +18,11 @@ pub fn parse_time(flag: &str, text: &str) -> Result<i64, UsageError> {
         .ok_or_else(|| UsageError(format!("{flag} {text:?}: outside the years 1677 to 2262")))
 }
 
+/// The current time, in nanoseconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+}
+
 /// The start of the current UTC day, in nanoseconds.
 pub fn start_of_today() -> i64 {
     let now = chrono::Utc::now().timestamp();

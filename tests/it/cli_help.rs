@@ -25,6 +25,11 @@ fn query_help() {
 }
 
 #[test]
+fn translate_help() {
+    insta::assert_snapshot!(help(&["translate", "--help"]));
+}
+
+#[test]
 fn rules_lint_help() {
     insta::assert_snapshot!(help(&["rules", "lint", "--help"]));
 }

@@ -79,7 +79,15 @@ fn exit_statuses_tell_usage_from_runtime_errors() {
     assert_eq!(bad_sql.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_sql.stderr).contains("nope"));
     let kql = run(&["query", "--lake", &lake_arg(), "DeviceInfo | take 1"]);
-    assert_eq!(kql.status.code(), Some(2));
+    assert_eq!(kql.status.code(), Some(0), "{}", String::from_utf8_lossy(&kql.stderr));
+    // A query that does not plan is a runtime error that names the place.
+    let bad_kql = run(&["query", "--lake", &lake_arg(), "DeviceInfo\n| where nope == 1"]);
+    assert_eq!(bad_kql.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad_kql.stderr);
+    assert!(err.contains("query:2:9: unknown column or name `nope`"), "{err}");
+    assert!(err.contains("| where nope == 1\n        ^^^^"), "{err}");
+    let bad_now = run(&["query", "--lake", &lake_arg(), "--now", "yesterday", "DeviceInfo"]);
+    assert_eq!(bad_now.status.code(), Some(2));
     let unknown_flag = run(&["query", "--frobnicate"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
 }
@@ -92,7 +100,7 @@ fn help_teaches_every_command() {
     for needle in ["gen", "query", "Examples:", "Exit status"] {
         assert!(text.contains(needle), "{needle} in --help");
     }
-    for cmd in ["gen", "query"] {
+    for cmd in ["gen", "query", "translate"] {
         let help = stdout(&run(&[cmd, "--help"]));
         assert!(help.contains("Examples:"), "{cmd} --help has examples");
         // Every flag has a description: on its own line, or on the next when clap lays

@@ -1,0 +1,198 @@
+//! Functions over `dynamic` values, which the lake keeps as JSON text: member and index
+//! access, `parse_json`, `tostring`, packing, arrays and sets.
+
+use datafusion::common::ScalarValue;
+use serde_json::Value;
+
+use super::rowwise::{Arg, RowFn};
+use crate::catalog::KustoType;
+
+/// The row functions of this module.
+pub fn functions() -> Vec<RowFn> {
+    vec![
+        RowFn::new("kql_dyn_get", KustoType::Dynamic, dyn_get),
+        RowFn::new("kql_tostring", KustoType::String, to_string),
+        RowFn::new("kql_parse_json", KustoType::Dynamic, parse_json),
+        RowFn::new("kql_array_length", KustoType::Long, array_length),
+        RowFn::new("kql_pack_array", KustoType::Dynamic, pack_array),
+        RowFn::new("kql_bag_pack", KustoType::Dynamic, bag_pack),
+        RowFn::new("kql_bag_keys", KustoType::Dynamic, bag_keys),
+        RowFn::new("kql_to_dynamic", KustoType::Dynamic, to_dynamic),
+        RowFn::new("kql_set_union", KustoType::Dynamic, set_union),
+        RowFn::new("kql_set_intersect", KustoType::Dynamic, set_intersect),
+        RowFn::new("kql_set_difference", KustoType::Dynamic, set_difference),
+        RowFn::new("kql_array_concat", KustoType::Dynamic, array_concat),
+        RowFn::new("kql_strcat_array", KustoType::String, strcat_array),
+        RowFn::new("kql_gettype", KustoType::String, gettype),
+    ]
+}
+
+fn dynamic(v: Option<Value>) -> ScalarValue {
+    ScalarValue::Utf8(v.map(|v| v.to_string()))
+}
+
+/// The argument as a dynamic value: JSON text of a dynamic column parsed, other values
+/// converted; `None` for null.
+fn value(a: &Arg<'_>) -> Option<Value> {
+    if a.is_null() {
+        return None;
+    }
+    Some(a.json())
+}
+
+fn dyn_get(args: &[Arg<'_>]) -> ScalarValue {
+    let (Some(target), Some(key)) = (args.first().and_then(value), args.get(1).and_then(value)) else {
+        return dynamic(None);
+    };
+    let found = match (&target, &key) {
+        (Value::Object(map), Value::String(k)) => map.get(k).cloned(),
+        (Value::Array(items), Value::Number(i)) => i.as_i64().and_then(|i| {
+            // A negative index counts from the end, as in Kusto.
+            let idx = if i < 0 { items.len() as i64 + i } else { i };
+            usize::try_from(idx).ok().and_then(|i| items.get(i).cloned())
+        }),
+        _ => None,
+    };
+    dynamic(found.filter(|v| !v.is_null()))
+}
+
+fn to_string(args: &[Arg<'_>]) -> ScalarValue {
+    // Strings are never null in Kusto: tostring(null) is "".
+    ScalarValue::Utf8(Some(args.first().and_then(|a| a.text()).unwrap_or_default()))
+}
+
+fn parse_json(args: &[Arg<'_>]) -> ScalarValue {
+    let Some(a) = args.first() else { return dynamic(None) };
+    if a.is_null() {
+        return dynamic(None);
+    }
+    if a.kusto == Some(KustoType::Dynamic) {
+        // Already dynamic: a JSON string holding JSON is parsed once more, as Kusto does.
+        return match a.json() {
+            Value::String(s) => dynamic(Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))),
+            v => dynamic(Some(v)),
+        };
+    }
+    match a.json() {
+        Value::String(s) => dynamic(Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))),
+        v => dynamic(Some(v)),
+    }
+}
+
+fn array_length(args: &[Arg<'_>]) -> ScalarValue {
+    let n = match args.first().and_then(value) {
+        Some(Value::Array(items)) => Some(items.len() as i64),
+        _ => None,
+    };
+    ScalarValue::Int64(n)
+}
+
+fn pack_array(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(Some(Value::Array(args.iter().map(|a| value(a).unwrap_or(Value::Null)).collect())))
+}
+
+fn bag_pack(args: &[Arg<'_>]) -> ScalarValue {
+    let mut map = serde_json::Map::new();
+    for pair in args.chunks(2) {
+        if let [k, v] = pair
+            && let Some(key) = k.text()
+        {
+            map.insert(key, value(v).unwrap_or(Value::Null));
+        }
+    }
+    dynamic(Some(Value::Object(map)))
+}
+
+fn bag_keys(args: &[Arg<'_>]) -> ScalarValue {
+    match args.first().and_then(value) {
+        Some(Value::Object(map)) => dynamic(Some(Value::Array(map.keys().cloned().map(Value::String).collect()))),
+        _ => dynamic(None),
+    }
+}
+
+/// A list (from an aggregate) or any other value, as dynamic.
+fn to_dynamic(args: &[Arg<'_>]) -> ScalarValue {
+    match args.first() {
+        // make_set/make_list on empty input give [] (reference notes §1, item 11).
+        Some(a) if a.is_null() => dynamic(Some(Value::Array(Vec::new()))),
+        Some(a) => dynamic(value(a)),
+        None => dynamic(None),
+    }
+}
+
+fn arrays(args: &[Arg<'_>]) -> Option<Vec<Vec<Value>>> {
+    args.iter()
+        .map(|a| match value(a) {
+            Some(Value::Array(items)) => Some(items),
+            _ => None,
+        })
+        .collect()
+}
+
+fn distinct(items: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for v in items {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn set_union(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(arrays(args).map(|a| Value::Array(distinct(a.into_iter().flatten()))))
+}
+
+fn set_intersect(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(arrays(args).map(|a| {
+        let mut iter = a.into_iter();
+        let first = distinct(iter.next().unwrap_or_default());
+        let rest: Vec<Vec<Value>> = iter.collect();
+        Value::Array(first.into_iter().filter(|v| rest.iter().all(|r| r.contains(v))).collect())
+    }))
+}
+
+fn set_difference(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(arrays(args).map(|a| {
+        let mut iter = a.into_iter();
+        let first = distinct(iter.next().unwrap_or_default());
+        let rest: Vec<Vec<Value>> = iter.collect();
+        Value::Array(first.into_iter().filter(|v| rest.iter().all(|r| !r.contains(v))).collect())
+    }))
+}
+
+fn array_concat(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(arrays(args).map(|a| Value::Array(a.into_iter().flatten().collect())))
+}
+
+fn strcat_array(args: &[Arg<'_>]) -> ScalarValue {
+    let (Some(Value::Array(items)), Some(sep)) = (args.first().and_then(value), args.get(1).and_then(|a| a.text())) else {
+        return ScalarValue::Utf8(Some(String::new()));
+    };
+    let parts: Vec<String> = items
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            v => v.to_string(),
+        })
+        .collect();
+    ScalarValue::Utf8(Some(parts.join(&sep)))
+}
+
+fn gettype(args: &[Arg<'_>]) -> ScalarValue {
+    let name = match args.first() {
+        Some(a) if a.kusto == Some(KustoType::Dynamic) => match value(a) {
+            None | Some(Value::Null) => "null",
+            Some(Value::Bool(_)) => "bool",
+            Some(Value::Number(n)) if n.is_i64() => "long",
+            Some(Value::Number(_)) => "real",
+            Some(Value::String(_)) => "string",
+            Some(Value::Array(_)) => "array",
+            Some(Value::Object(_)) => "dictionary",
+        },
+        Some(a) => a.kusto.map_or("string", |k| k.name()),
+        None => "null",
+    };
+    ScalarValue::Utf8(Some(name.to_string()))
+}

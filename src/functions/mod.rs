@@ -1,0 +1,57 @@
+//! KQL functions that DataFusion lacks, as DataFusion UDFs, with one [`Registry`] that
+//! both the planner (to build calls) and every session (to run them, and to run the SQL
+//! that `translate` prints) use.
+
+pub mod dynamic;
+pub mod rowwise;
+pub mod strings;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::logical_expr::{Expr, ScalarUDF};
+use datafusion::prelude::SessionContext;
+
+/// Every KQL UDF, by name.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    scalars: BTreeMap<String, Arc<ScalarUDF>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// All of lakehunt's functions.
+    pub fn new() -> Self {
+        let mut scalars = BTreeMap::new();
+        for f in strings::StrMatch::all() {
+            let udf = ScalarUDF::new_from_impl(f);
+            scalars.insert(udf.name().to_string(), Arc::new(udf));
+        }
+        for f in dynamic::functions() {
+            let udf = ScalarUDF::new_from_impl(f);
+            scalars.insert(udf.name().to_string(), Arc::new(udf));
+        }
+        Self { scalars }
+    }
+
+    /// A call of the UDF `name`. The planner only asks for names this registry defines;
+    /// an unknown name is a planner bug, reported as an error rather than a panic.
+    pub fn call(&self, name: &str, args: Vec<Expr>) -> datafusion::common::Result<Expr> {
+        match self.scalars.get(name) {
+            Some(udf) => Ok(udf.call(args)),
+            None => datafusion::common::plan_err!("internal: no KQL function {name}"),
+        }
+    }
+
+    /// Makes every function callable in `ctx` (so the SQL that `translate` prints runs).
+    pub fn register(&self, ctx: &SessionContext) {
+        for udf in self.scalars.values() {
+            ctx.register_udf(udf.as_ref().clone());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! [`RowFn`]: a scalar UDF evaluated one row at a time over JSON-like values. It serves
+//! the functions whose work per row dwarfs the dispatch (dynamic values, packing,
+//! formatting); the hot predicates have vectorised kernels of their own.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::catalog::{KUSTO_TYPE_KEY, KustoType, field_kusto_type};
+
+/// One argument of one row, with its Kusto type when the planner knows it.
+pub struct Arg<'a> {
+    /// The whole argument column.
+    pub array: &'a ArrayRef,
+    /// The row.
+    pub row: usize,
+    /// The Kusto type recorded on the argument's field, if any.
+    pub kusto: Option<KustoType>,
+}
+
+impl Arg<'_> {
+    /// Whether the cell is null.
+    pub fn is_null(&self) -> bool {
+        self.array.is_null(self.row)
+    }
+
+    /// The cell as a JSON value (dynamic text parsed; see `output::value::cell_json`).
+    pub fn json(&self) -> serde_json::Value {
+        crate::output::value::cell_json(self.array, self.row, self.kusto)
+    }
+
+    /// The cell as text, the way `tostring()` shows it.
+    pub fn text(&self) -> Option<String> {
+        if self.is_null() {
+            return None;
+        }
+        Some(match self.json() {
+            serde_json::Value::String(s) if self.kusto == Some(KustoType::Dynamic) || is_string(self.array) => s,
+            serde_json::Value::String(_) => crate::output::value::cell_text(self.array, self.row, self.kusto),
+            v if self.kusto == Some(KustoType::Dynamic) => v.to_string(),
+            _ => crate::output::value::cell_text(self.array, self.row, self.kusto),
+        })
+    }
+}
+
+fn is_string(a: &ArrayRef) -> bool {
+    matches!(a.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+}
+
+/// The function body: the row's arguments in, one value out.
+pub type RowBody = fn(&[Arg<'_>]) -> ScalarValue;
+
+/// A row-at-a-time scalar UDF. Two are the same function when their names are (names
+/// are unique in the registry).
+#[derive(Debug)]
+pub struct RowFn {
+    name: &'static str,
+    ret: KustoType,
+    body: RowBody,
+    signature: Signature,
+}
+
+impl RowFn {
+    /// A function `name` returning Kusto type `ret`.
+    pub fn new(name: &'static str, ret: KustoType, body: RowBody) -> Self {
+        Self { name, ret, body, signature: Signature::variadic_any(Volatility::Immutable) }
+    }
+}
+
+impl PartialEq for RowFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for RowFn {}
+
+impl std::hash::Hash for RowFn {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for RowFn {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.ret.arrow_type())
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        Ok(Arc::new(kusto_field(self.name, self.ret)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let n = args.number_rows;
+        let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if all_scalar { 1 } else { n };
+        let arrays = args.args.iter().map(|a| a.to_array(rows)).collect::<Result<Vec<_>>>()?;
+        let kinds: Vec<Option<KustoType>> = args.arg_fields.iter().map(|f| field_kusto_type(f)).collect();
+        let mut out = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let cells: Vec<Arg<'_>> = arrays
+                .iter()
+                .zip(&kinds)
+                .map(|(array, &kusto)| Arg { array, row, kusto })
+                .collect();
+            out.push((self.body)(&cells));
+        }
+        let data_type = self.ret.arrow_type();
+        let array = if out.is_empty() {
+            datafusion::arrow::array::new_empty_array(&data_type)
+        } else {
+            ScalarValue::iter_to_array(out)?
+        };
+        if all_scalar {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?));
+        }
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+/// A field of Kusto type `ty`, marked with its Kusto type.
+pub fn kusto_field(name: &str, ty: KustoType) -> Field {
+    let meta = [(KUSTO_TYPE_KEY.to_string(), ty.name().to_string())].into_iter().collect();
+    Field::new(name, ty.arrow_type(), true).with_metadata(meta)
+}

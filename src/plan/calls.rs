@@ -1,0 +1,420 @@
+//! Scalar function calls: KQL built-ins mapped to DataFusion functions or to our UDFs,
+//! `toscalar()`, and user functions (`let f = (a: long) { … }`), expanded at each call.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions::core::expr_fn as core;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, ExprSchemable, lit, when};
+
+use super::types::{null_of, typed_lit};
+use super::{Binding, PlanError, Planner};
+use crate::catalog::KustoType;
+use crate::kql::Span;
+use crate::kql::ast::{BinOp, Expr as Ast, Statement};
+
+/// Unix nanoseconds of 0001-01-01, the origin Kusto counts `bin()` multiples from; as
+/// i128 because it is below the range of i64 nanoseconds.
+const TICKS_ORIGIN_NANOS: i128 = -62_135_596_800_000_000_000;
+
+impl Planner<'_> {
+    pub(crate) fn call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        if let Some(Binding::Function(func)) = self.lookup(name).cloned() {
+            return self.user_call(name, &func, args, span, schema);
+        }
+        if name == "toscalar" {
+            return self.to_scalar(args, span);
+        }
+        let mut values = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for a in args {
+            let v = self.scalar(a, schema)?;
+            types.push(self.type_of(&v, schema, a.span())?);
+            values.push(v);
+        }
+        self.builtin(name, values, &types, span, schema)
+    }
+
+    fn arity(&self, name: &str, args: &[Expr], min: usize, max: usize, span: Span) -> Result<(), PlanError> {
+        if args.len() < min || args.len() > max {
+            let want = if min == max { min.to_string() } else { format!("{min} to {max}") };
+            return Err(self.invalid(span, format!("{name}() takes {want} argument(s), not {}", args.len())));
+        }
+        Ok(())
+    }
+
+    fn udf(&self, name: &str, args: Vec<Expr>, span: Span) -> Result<Expr, PlanError> {
+        self.cx.registry.call(name, args).map_err(self.df(span))
+    }
+
+    fn strings(&self, args: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Vec<Expr>, PlanError> {
+        args.into_iter().zip(types).map(|(a, &t)| self.as_string(a, t, span)).collect()
+    }
+
+    fn builtin(&mut self, name: &str, mut a: Vec<Expr>, types: &[KustoType], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let first_type = types.first().copied();
+        Ok(match name {
+            "now" => {
+                self.arity(name, &a, 0, 1, span)?;
+                let now = lit(ScalarValue::TimestampNanosecond(Some(self.cx.now), Some("UTC".into())));
+                match a.pop() {
+                    Some(offset) => self.arithmetic(BinOp::Add, now, offset, span, schema)?,
+                    None => now,
+                }
+            }
+            "ago" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let now = lit(ScalarValue::TimestampNanosecond(Some(self.cx.now), Some("UTC".into())));
+                self.arithmetic(BinOp::Sub, now, a.remove(0), span, schema)?
+            }
+            "tolower" | "toupper" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let s = self.strings(a, types, span)?.remove(0);
+                if name == "tolower" { f::lower(s) } else { f::upper(s) }
+            }
+            "strcat" => {
+                if a.is_empty() {
+                    return Err(self.invalid(span, "strcat() needs at least one argument"));
+                }
+                f::concat(self.strings(a, types, span)?)
+            }
+            "strcat_delim" => {
+                self.arity(name, &a, 2, 64, span)?;
+                let mut s = self.strings(a, types, span)?;
+                let delim = s.remove(0);
+                f::concat_ws(delim, s)
+            }
+            "strlen" => {
+                self.arity(name, &a, 1, 1, span)?;
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::character_length(self.strings(a, types, span)?.remove(0))), DataType::Int64))
+            }
+            "substring" => {
+                self.arity(name, &a, 2, 3, span)?;
+                let s = self.as_string(a.remove(0), types[0], span)?;
+                // Kusto counts from 0; SQL's substr from 1.
+                let start = a.remove(0).cast_to(&DataType::Int64, schema).map_err(self.df(span))? + lit(1i64);
+                match a.pop() {
+                    Some(len) => f::substring(s, start, len.cast_to(&DataType::Int64, schema).map_err(self.df(span))?),
+                    None => f::substr(s, start),
+                }
+            }
+            "indexof" => {
+                self.arity(name, &a, 2, 2, span)?;
+                let s = self.strings(a, types, span)?;
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::strpos(s[0].clone(), s[1].clone())), DataType::Int64)) - lit(1i64)
+            }
+            "replace_string" => {
+                self.arity(name, &a, 3, 3, span)?;
+                let s = self.strings(a, types, span)?;
+                f::replace(s[0].clone(), s[1].clone(), s[2].clone())
+            }
+            "replace_regex" | "replace" => {
+                self.arity(name, &a, 3, 3, span)?;
+                let s = self.strings(a, types, span)?;
+                f::regexp_replace(s[0].clone(), s[1].clone(), rust_replacement(s[2].clone()), Some(lit("g")))
+            }
+            "trim" | "trim_start" | "trim_end" => {
+                self.arity(name, &a, 2, 2, span)?;
+                let s = self.strings(a, types, span)?;
+                let pattern = match name {
+                    "trim" => f::concat(vec![lit("^("), s[0].clone(), lit(")+|("), s[0].clone(), lit(")+$")]),
+                    "trim_start" => f::concat(vec![lit("^("), s[0].clone(), lit(")+")]),
+                    _ => f::concat(vec![lit("("), s[0].clone(), lit(")+$")]),
+                };
+                f::regexp_replace(s[1].clone(), pattern, lit(""), Some(lit("g")))
+            }
+            "extract" => {
+                self.arity(name, &a, 3, 4, span)?;
+                if a.len() == 4 {
+                    return Err(self.unsupported(span, "extract() with a target type"));
+                }
+                let group = match &a[1] {
+                    Expr::Literal(ScalarValue::Int64(Some(g)), _) => *g,
+                    _ => return Err(self.unsupported(span, "extract() with a non-constant capture group")),
+                };
+                let s = self.as_string(a.remove(2), types[2], span)?;
+                let pattern = a.remove(0);
+                // regexp_match gives every group; Kusto's extract gives one, or "" with no match.
+                let groups = f::regexp_match(s, pattern, None);
+                let item = datafusion::functions_nested::expr_fn::array_element(groups, lit(group + 1));
+                core::coalesce(vec![item, lit("")])
+            }
+            "tostring" => {
+                self.arity(name, &a, 1, 1, span)?;
+                match first_type {
+                    Some(KustoType::String) => core::coalesce(vec![a.remove(0), lit("")]),
+                    _ => self.udf("kql_tostring", a, span)?,
+                }
+            }
+            "toint" | "tolong" | "todouble" | "toreal" | "todecimal" | "tobool" | "toboolean" | "todatetime" | "totimespan" | "toguid" => {
+                self.arity(name, &a, 1, 1, span)?;
+                self.convert(name, a.remove(0), types[0], span)?
+            }
+            "parse_json" | "todynamic" | "toobject" => {
+                self.arity(name, &a, 1, 1, span)?;
+                self.udf("kql_parse_json", a, span)?
+            }
+            "array_length" => self.udf("kql_array_length", a, span)?,
+            "pack_array" => self.udf("kql_pack_array", a, span)?,
+            "pack" | "bag_pack" => {
+                if a.len() % 2 != 0 {
+                    return Err(self.invalid(span, format!("{name}() takes key/value pairs")));
+                }
+                self.udf("kql_bag_pack", a, span)?
+            }
+            "bag_keys" => self.udf("kql_bag_keys", a, span)?,
+            "set_union" => self.udf("kql_set_union", a, span)?,
+            "set_intersect" => self.udf("kql_set_intersect", a, span)?,
+            "set_difference" => self.udf("kql_set_difference", a, span)?,
+            "array_concat" => self.udf("kql_array_concat", a, span)?,
+            "strcat_array" => self.udf("kql_strcat_array", a, span)?,
+            "gettype" => self.udf("kql_gettype", a, span)?,
+            "iff" | "iif" => {
+                self.arity(name, &a, 3, 3, span)?;
+                let (c, t, e) = (a.remove(0), a.remove(0), a.remove(0));
+                when(c, t).otherwise(e).map_err(self.df(span))?
+            }
+            "case" => {
+                if a.len() < 3 || a.len() % 2 == 0 {
+                    return Err(self.invalid(span, "case() takes condition/value pairs and a final else value"));
+                }
+                let otherwise = a.pop().unwrap_or_else(|| lit(ScalarValue::Null));
+                let mut pairs = a.chunks(2);
+                let Some([c0, v0]) = pairs.next() else { return Err(self.invalid(span, "case() needs a condition")) };
+                let mut b = when(c0.clone(), v0.clone());
+                for pair in pairs {
+                    if let [c, v] = pair {
+                        b = b.when(c.clone(), v.clone());
+                    }
+                }
+                b.otherwise(otherwise).map_err(self.df(span))?
+            }
+            "coalesce" => core::coalesce(a),
+            "isnull" => {
+                self.arity(name, &a, 1, 1, span)?;
+                a.remove(0).is_null()
+            }
+            "isnotnull" => {
+                self.arity(name, &a, 1, 1, span)?;
+                a.remove(0).is_not_null()
+            }
+            "isempty" | "isnotempty" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let v = a.remove(0);
+                let empty = match types[0] {
+                    KustoType::String | KustoType::Guid | KustoType::Dynamic => v.clone().is_null().or(v.eq(lit(""))),
+                    _ => v.is_null(),
+                };
+                if name == "isempty" { empty } else { !empty }
+            }
+            "bin" | "floor" => {
+                self.arity(name, &a, 2, 2, span)?;
+                let (v, size) = (a.remove(0), a.remove(0));
+                self.bin(v, types[0], size, span, schema)?
+            }
+            "startofday" | "startofweek" | "startofmonth" | "startofyear" => {
+                self.arity(name, &a, 1, 1, span)?;
+                if types[0] != KustoType::DateTime {
+                    return Err(self.invalid(span, format!("{name}() takes a datetime")));
+                }
+                let unit = &name["startof".len()..];
+                let v = a.remove(0);
+                if unit == "week" {
+                    // date_trunc's weeks start on Monday; Kusto's on Sunday.
+                    let day = |n: i64| typed_lit(ScalarValue::DurationNanosecond(Some(n * 86_400_000_000_000)), KustoType::TimeSpan);
+                    let next = self.arithmetic(BinOp::Add, v, day(1), span, schema)?;
+                    self.arithmetic(BinOp::Add, f::date_trunc(lit("week"), next), day(-1), span, schema)?
+                } else {
+                    f::date_trunc(lit(unit), v)
+                }
+            }
+            "dayofweek" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let dow = f::date_part(lit("dow"), a.remove(0));
+                let days = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(dow), DataType::Int64));
+                super::types::nanos_to_timespan(days * lit(86_400_000_000_000i64))
+            }
+            "hourofday" | "getyear" | "getmonth" | "dayofmonth" | "dayofyear" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let part = match name {
+                    "hourofday" => "hour",
+                    "getyear" => "year",
+                    "getmonth" => "month",
+                    "dayofmonth" => "day",
+                    _ => "doy",
+                };
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::date_part(lit(part), a.remove(0))), DataType::Int32))
+            }
+            "abs" => f::abs(a.remove(0)),
+            "round" => {
+                self.arity(name, &a, 1, 2, span)?;
+                f::round(a)
+            }
+            "sqrt" => f::sqrt(a.remove(0)),
+            "log" => f::ln(a.remove(0)),
+            "log10" => f::log10(a.remove(0)),
+            "exp" => f::exp(a.remove(0)),
+            "pow" => {
+                self.arity(name, &a, 2, 2, span)?;
+                f::power(cast_f64(a.remove(0)), cast_f64(a.remove(0)))
+            }
+            "hash_sha256" => f::encode(f::sha256(self.strings(a, types, span)?.remove(0)), lit("hex")),
+            "hash_md5" => f::md5(self.strings(a, types, span)?.remove(0)),
+            "base64_encode_tostring" | "base64_encodestring" => f::encode(self.strings(a, types, span)?.remove(0), lit("base64")),
+            "base64_decode_tostring" | "base64_decodestring" => {
+                let bytes = f::decode(self.strings(a, types, span)?.remove(0), lit("base64"));
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(bytes), DataType::Utf8))
+            }
+            "materialize" => return Err(self.invalid(span, "materialize() takes a tabular expression, here a scalar")),
+            "externaldata" | "cluster" | "database" | "workspace" | "app" | "adx" => {
+                return Err(self.unsupported(span, format!("`{name}()` (lakehunt reads only the lake)")));
+            }
+            _ => {
+                return Err(self.unsupported(span, format!("the function `{name}()`")));
+            }
+        })
+    }
+
+    fn convert(&self, name: &str, v: Expr, from: KustoType, span: Span) -> Result<Expr, PlanError> {
+        let to = match name {
+            "toint" => KustoType::Int,
+            "tolong" => KustoType::Long,
+            "todouble" | "toreal" | "todecimal" => KustoType::Real,
+            "tobool" | "toboolean" => KustoType::Bool,
+            "todatetime" => KustoType::DateTime,
+            "totimespan" => KustoType::TimeSpan,
+            _ => KustoType::Guid,
+        };
+        if from == to {
+            return Ok(v);
+        }
+        let v = if from == KustoType::Dynamic { self.udf("kql_tostring", vec![v], span)? } else { v };
+        Ok(match to {
+            KustoType::Guid => v,
+            KustoType::DateTime if matches!(from, KustoType::String | KustoType::Dynamic) => {
+                Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(v), super::types::timestamp_type()))
+            }
+            KustoType::TimeSpan if matches!(from, KustoType::String | KustoType::Dynamic) => {
+                return Err(self.unsupported(span, "totimespan() of a string"));
+            }
+            KustoType::Int | KustoType::Long if from == KustoType::Real => {
+                Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(f::trunc(vec![v])), to.arrow_type()))
+            }
+            _ => Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(v), to.arrow_type())),
+        })
+    }
+
+    /// `bin(v, size)`: numbers round down to a multiple of `size`; datetimes count their
+    /// multiples from 0001-01-01 (reference notes §5.3), which for a constant size is a
+    /// constant offset over Unix nanoseconds.
+    fn bin(&mut self, v: Expr, ty: KustoType, size: Expr, span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        match ty {
+            KustoType::DateTime | KustoType::TimeSpan => {
+                let Expr::Literal(ScalarValue::DurationNanosecond(Some(step)), _) = size else {
+                    return Err(self.unsupported(span, "bin() of a datetime with a non-constant or non-timespan size"));
+                };
+                if step <= 0 {
+                    return Ok(lit(null_of(ty)));
+                }
+                let offset = if ty == KustoType::DateTime { TICKS_ORIGIN_NANOS.rem_euclid(step as i128) as i64 } else { 0 };
+                let n = v.cast_to(&DataType::Int64, schema).map_err(self.df(span))?;
+                let shifted = n.clone() - lit(offset);
+                // Floor modulo, so that instants before the origin round down too.
+                let rem = ((shifted % lit(step)) + lit(step)) % lit(step);
+                let floored = n - rem;
+                Ok(if ty == KustoType::DateTime { nanos_ts(floored) } else {
+                    super::types::nanos_to_timespan(floored)
+                })
+            }
+            KustoType::Long | KustoType::Int => {
+                let v = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(v), DataType::Int64));
+                let s = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(size), DataType::Int64));
+                Ok(v.clone() - (((v % s.clone()) + s.clone()) % s))
+            }
+            KustoType::Real => Ok(f::floor(cast_f64(v) / cast_f64(size.clone())) * cast_f64(size)),
+            other => Err(self.invalid(span, format!("bin() cannot round a {}", other.name()))),
+        }
+    }
+
+    fn to_scalar(&mut self, args: &[Ast], span: Span) -> Result<Expr, PlanError> {
+        let [arg] = args else { return Err(self.invalid(span, "toscalar() takes one argument")) };
+        let plan = self.tabular(arg)?;
+        let first = plan.schema().field(0).name().clone();
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+            .project(vec![datafusion::prelude::col(datafusion::common::Column::from_name(first))])
+            .and_then(|b| b.limit(0, Some(1)))
+            .and_then(|b| b.build())
+            .map_err(self.df(span))?;
+        Ok(Expr::ScalarSubquery(datafusion::logical_expr::Subquery {
+            subquery: std::sync::Arc::new(plan),
+            outer_ref_columns: vec![],
+            spans: Default::default(),
+        }))
+    }
+
+    /// A call of a `let`-bound function: its parameters become scalar bindings in a new
+    /// scope, and the body's last statement is the value.
+    fn user_call(&mut self, name: &str, func: &crate::kql::ast::Function, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        if args.len() > func.params.len() {
+            return Err(self.invalid(span, format!("{name}() takes at most {} argument(s)", func.params.len())));
+        }
+        let mut scope = std::collections::BTreeMap::new();
+        for (i, p) in func.params.iter().enumerate() {
+            let value = match (args.get(i), &p.default) {
+                (Some(a), _) => self.scalar(a, schema)?,
+                (None, Some(d)) => self.constant(d)?,
+                (None, None) => return Err(self.invalid(span, format!("{name}() needs its parameter `{}`", p.name.name))),
+            };
+            scope.insert(p.name.name.clone(), Binding::Scalar(value));
+        }
+        self.enter(span)?;
+        self.scopes.push(scope);
+        let result = self.function_body_scalar(func, schema);
+        self.scopes.pop();
+        self.leave();
+        result
+    }
+
+    fn function_body_scalar(&mut self, func: &crate::kql::ast::Function, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let mut out = None;
+        for st in &func.body {
+            match st {
+                Statement::Let { name, value, .. } => self.bind(&name.name, value)?,
+                Statement::Query(e) => out = Some(self.scalar(e, schema)?),
+                _ => {}
+            }
+        }
+        out.ok_or_else(|| self.invalid(func.span, "the function has no result expression"))
+    }
+}
+
+fn nanos_ts(e: Expr) -> Expr {
+    super::types::nanos_to_datetime(e)
+}
+
+fn cast_f64(e: Expr) -> Expr {
+    Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), DataType::Float64))
+}
+
+/// KQL replacements name groups `\1`; the regex crate wants `${1}`.
+fn rust_replacement(e: Expr) -> Expr {
+    match e {
+        Expr::Literal(ScalarValue::Utf8(Some(s)), m) => {
+            let mut out = String::new();
+            let mut chars = s.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, chars.peek()) {
+                    ('\\', Some(d)) if d.is_ascii_digit() => {
+                        out.push_str(&format!("${{{d}}}"));
+                        chars.next();
+                    }
+                    ('$', _) => out.push_str("$$"),
+                    _ => out.push(c),
+                }
+            }
+            Expr::Literal(ScalarValue::Utf8(Some(out)), m)
+        }
+        other => other,
+    }
+}
+

@@ -1,0 +1,210 @@
+//! KQL AST → DataFusion [`LogicalPlan`]. Planning is schema-aware (it knows the catalog)
+//! but never touches files: tables arrive as [`TableSource`]s in a [`PlanContext`].
+//!
+//! One file per tabular operator family, one for scalar expressions and one for function
+//! calls; the naming rules live in [`names`].
+
+mod calls;
+mod error;
+mod expr;
+mod join;
+pub mod literal;
+pub mod names;
+mod project;
+mod source;
+mod summarize;
+mod tabular;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::{MemTable, provider_as_source};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableSource};
+use datafusion::prelude::SessionContext;
+
+pub use error::{PlanError, PlanErrorKind};
+
+use crate::catalog::Catalog;
+use crate::functions::Registry;
+use crate::kql::ast::{Function, LetValue, Script, Statement};
+use crate::kql::{ParseError, ParseOptions, Span};
+
+/// Nesting depth past which planning refuses (user functions can recurse).
+const MAX_DEPTH: usize = 64;
+
+/// What planning needs besides the query: the tables, the functions, and the pinned `now`.
+#[derive(Clone)]
+pub struct PlanContext {
+    tables: BTreeMap<String, Arc<dyn TableSource>>,
+    /// The KQL functions.
+    pub registry: Registry,
+    /// `now()` for the whole query, in Unix nanoseconds.
+    pub now: i64,
+}
+
+impl PlanContext {
+    /// Every catalog table as an empty in-memory table: planning without a lake.
+    pub fn in_memory(now: i64) -> Self {
+        let mut tables = BTreeMap::new();
+        for t in Catalog.tables() {
+            // MemTable::try_new only fails on a schema mismatch with its batches; it has none.
+            if let Ok(mem) = MemTable::try_new(t.table_schema(), vec![vec![]]) {
+                tables.insert(t.name.to_string(), provider_as_source(Arc::new(mem) as Arc<dyn TableProvider>));
+            }
+        }
+        Self { tables, registry: Registry::new(), now }
+    }
+
+    /// The catalog tables as registered in `ctx` (by `register_lake`).
+    pub async fn from_session(ctx: &SessionContext, now: i64) -> datafusion::common::Result<Self> {
+        let mut tables = BTreeMap::new();
+        for t in Catalog.tables() {
+            let provider = ctx.table_provider(datafusion::common::TableReference::bare(t.name)).await?;
+            tables.insert(t.name.to_string(), provider_as_source(provider));
+        }
+        Ok(Self { tables, registry: Registry::new(), now })
+    }
+
+    /// The table `name`, if the catalog has it.
+    pub fn table(&self, name: &str) -> Option<Arc<dyn TableSource>> {
+        self.tables.get(name).cloned()
+    }
+
+    /// Table names, sorted.
+    pub fn table_names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for PlanContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanContext").field("tables", &self.tables.keys().collect::<Vec<_>>()).field("now", &self.now).finish()
+    }
+}
+
+/// A query that could not be turned into a plan.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum QueryError {
+    /// It does not parse.
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    /// It parses but cannot be planned.
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+}
+
+impl QueryError {
+    /// 1-based line and column of the fault.
+    pub fn line_col(&self) -> (usize, usize) {
+        match self {
+            QueryError::Parse(e) => (e.line, e.column),
+            QueryError::Plan(e) => (e.line, e.column),
+        }
+    }
+}
+
+/// Parses and plans a KQL query.
+pub fn plan_kql(src: &str, cx: &PlanContext) -> Result<LogicalPlan, QueryError> {
+    plan_kql_with(src, cx, ParseOptions::default())
+}
+
+/// Parses (with `options`) and plans a KQL query.
+pub fn plan_kql_with(src: &str, cx: &PlanContext, options: ParseOptions) -> Result<LogicalPlan, QueryError> {
+    let script = crate::kql::parse_with(src, options)?;
+    Ok(plan_script(src, &script, cx)?)
+}
+
+/// Plans a parsed script: its `let` statements, then its one tabular statement.
+pub fn plan_script(src: &str, script: &Script, cx: &PlanContext) -> Result<LogicalPlan, PlanError> {
+    let mut planner = Planner::new(src, cx);
+    let mut result = None;
+    for statement in &script.statements {
+        match statement {
+            Statement::Let { name, value, .. } => planner.bind(&name.name, value)?,
+            Statement::Set { .. } => {}
+            Statement::DeclareQueryParameters { span, .. } => {
+                return Err(planner.unsupported(*span, "`declare query_parameters`"));
+            }
+            Statement::Query(e) => {
+                if result.is_some() {
+                    return Err(planner.unsupported(e.span(), "a second tabular statement (lakehunt returns one result)"));
+                }
+                result = Some(planner.tabular(e)?);
+            }
+        }
+    }
+    let plan = result.ok_or_else(|| planner.invalid(script.span, "the query has no tabular statement to run"))?;
+    planner.finish(plan)
+}
+
+/// The DataFusion SQL of a plan (what `translate` prints).
+pub fn to_sql(plan: &LogicalPlan) -> datafusion::common::Result<String> {
+    Ok(datafusion::sql::unparser::plan_to_sql(plan)?.to_string())
+}
+
+/// A `let` binding.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// A scalar value (already lowered; constant in practice).
+    Scalar(Expr),
+    /// A tabular expression, planned.
+    Table(LogicalPlan),
+    /// A user function, expanded at each call.
+    Function(Function),
+}
+
+/// Planning state: the source text (for error positions), the context and the `let` scopes.
+pub(crate) struct Planner<'a> {
+    src: &'a str,
+    cx: &'a PlanContext,
+    scopes: Vec<BTreeMap<String, Binding>>,
+    depth: usize,
+}
+
+impl<'a> Planner<'a> {
+    fn new(src: &'a str, cx: &'a PlanContext) -> Self {
+        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0 }
+    }
+
+    fn bind(&mut self, name: &str, value: &LetValue) -> Result<(), PlanError> {
+        let binding = match value {
+            LetValue::Function(f) => Binding::Function(f.clone()),
+            LetValue::Expr(e) if self.is_tabular(e) => Binding::Table(self.tabular(e)?),
+            LetValue::Expr(e) => Binding::Scalar(self.constant(e)?),
+        };
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name.to_string(), binding);
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn enter(&mut self, span: Span) -> Result<(), PlanError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.invalid(span, format!("the query nests deeper than {MAX_DEPTH} levels (a recursive function?)")));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    pub(crate) fn unsupported(&self, span: Span, what: impl std::fmt::Display) -> PlanError {
+        PlanError::new(PlanErrorKind::Unsupported, self.src, span, format!("{what} is not supported"))
+    }
+
+    pub(crate) fn invalid(&self, span: Span, message: impl Into<String>) -> PlanError {
+        PlanError::new(PlanErrorKind::Invalid, self.src, span, message)
+    }
+
+    pub(crate) fn df(&self, span: Span) -> impl Fn(datafusion::error::DataFusionError) -> PlanError + '_ {
+        move |e| PlanError::new(PlanErrorKind::Internal, self.src, span, format!("planning failed: {}", e.strip_backtrace()))
+    }
+}

@@ -1,0 +1,243 @@
+//! Operators that start a pipeline: `print`, `range`, `datatable`, `union` (also after a
+//! pipe), and the refusals: `externaldata`, `search`, `find`, `evaluate` as a source.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
+use datafusion::prelude::col;
+
+use super::project::glob;
+use super::types::{field_type, metadata, null_of};
+use super::{Binding, PlanError, Planner};
+use crate::catalog::KustoType;
+use crate::kql::Span;
+use crate::kql::ast::{Expr as Ast, Ident, NamedExpr, OpKind, OpParam, Operator};
+
+impl Planner<'_> {
+    pub(crate) fn source(&mut self, op: &Operator) -> Result<LogicalPlan, PlanError> {
+        let span = op.span;
+        match &op.kind {
+            OpKind::Print(items) => self.print(items, span),
+            OpKind::Range { column, from, to, step } => self.range(column, from, to, step, span),
+            OpKind::Datatable { columns, values } => self.datatable(columns, values, span),
+            OpKind::Union { params, tables } => self.union(None, params, tables, span),
+            OpKind::ExternalData { .. } => Err(self.unsupported(span, "`externaldata` (lakehunt reads only the lake)")),
+            other => Err(self.unsupported(span, format!("the `{}` operator", super::tabular::operator_name(other)))),
+        }
+    }
+
+    fn print(&mut self, items: &[NamedExpr], span: Span) -> Result<LogicalPlan, PlanError> {
+        let one_row = LogicalPlanBuilder::empty(true).build().map_err(self.df(span))?;
+        let schema = one_row.schema().clone();
+        let mut exprs = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let name = match item.names.as_slice() {
+                [n] => n.name.clone(),
+                [] => format!("print_{i}"),
+                [n, ..] => return Err(self.unsupported(n.span, "several names for one expression")),
+            };
+            exprs.push(self.scalar(&item.expr, &schema)?.alias(name));
+        }
+        LogicalPlanBuilder::from(one_row).project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    /// `range x from a to b step s`: a series over Unix nanoseconds or numbers, unnested.
+    fn range(&mut self, column: &Ident, from: &Ast, to: &Ast, step: &Ast, span: Span) -> Result<LogicalPlan, PlanError> {
+        let (a, b, s) = (self.constant(from)?, self.constant(to)?, self.constant(step)?);
+        let ty = self.type_of(&a, &datafusion::common::DFSchema::empty(), span)?;
+        let as_long = |e: Expr| Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), DataType::Int64));
+        let (a, b, s) = match ty {
+            KustoType::Long | KustoType::Int | KustoType::DateTime | KustoType::TimeSpan => (as_long(a), as_long(b), as_long(s)),
+            other => return Err(self.unsupported(span, format!("range over {} values", other.name()))),
+        };
+        let name = column.name.clone();
+        let series = datafusion::functions_nested::expr_fn::gen_series(a, b, s).alias(name.clone());
+        let unnested = LogicalPlanBuilder::empty(true)
+            .project(vec![series])
+            .and_then(|p| p.unnest_column(Column::from_name(name.clone())))
+            .and_then(|p| p.build())
+            .map_err(self.df(span))?;
+        let value = col(Column::from_name(name.clone()));
+        let value = match ty {
+            KustoType::Long | KustoType::Int => value,
+            other => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(value), other.arrow_type())),
+        };
+        LogicalPlanBuilder::from(unnested).project(vec![value.alias(name)]).and_then(|p| p.build()).map_err(self.df(span))
+    }
+
+    fn datatable(&mut self, columns: &[(Ident, Ident)], values: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
+        let mut types = Vec::new();
+        for (_, ty) in columns {
+            types.push(self.column_type(ty)?);
+        }
+        if columns.is_empty() || values.len() % columns.len() != 0 {
+            return Err(self.invalid(span, format!("datatable has {} columns but {} values", columns.len(), values.len())));
+        }
+        let mut rows = Vec::new();
+        for chunk in values.chunks(columns.len()) {
+            let mut row = Vec::new();
+            for (cell, &ty) in chunk.iter().zip(&types) {
+                row.push(Expr::Literal(self.cell(cell, ty)?, None));
+            }
+            rows.push(row);
+        }
+        let base = if rows.is_empty() {
+            let nulls: Vec<Expr> = types.iter().enumerate().map(|(i, &t)| lit(null_of(t)).alias(format!("column{}", i + 1))).collect();
+            LogicalPlanBuilder::empty(false).project(nulls)
+        } else {
+            LogicalPlanBuilder::values(rows)
+        }
+        .map_err(self.df(span))?;
+        let exprs: Vec<Expr> = columns
+            .iter()
+            .zip(&types)
+            .enumerate()
+            .map(|(i, ((name, _), &ty))| {
+                let c = col(Column::from_name(format!("column{}", i + 1)));
+                let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(ty));
+                c.alias_with_metadata(name.name.clone(), meta)
+            })
+            .collect();
+        base.project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    pub(crate) fn column_type(&self, ty: &Ident) -> Result<KustoType, PlanError> {
+        let name = match ty.name.as_str() {
+            "boolean" => "bool",
+            "double" => "real",
+            "date" => "datetime",
+            "time" => "timespan",
+            "decimal" => "real",
+            n => n,
+        };
+        KustoType::from_name(name).ok_or_else(|| self.unsupported(ty.span, format!("the column type `{}`", ty.name)))
+    }
+
+    /// One datatable value of column type `ty`, as a constant.
+    fn cell(&mut self, cell: &Ast, ty: KustoType) -> Result<ScalarValue, PlanError> {
+        if ty == KustoType::Dynamic {
+            let json = super::literal::json(cell).map_err(|m| self.invalid(cell.span(), m))?;
+            return Ok(if json.is_null() { ScalarValue::Utf8(None) } else { ScalarValue::Utf8(Some(json.to_string())) });
+        }
+        let e = self.constant(cell)?;
+        let Expr::Literal(v, _) = strip_negative(e) else {
+            return Err(self.invalid(cell.span(), "a datatable value must be a literal"));
+        };
+        if v.is_null() {
+            return Ok(null_of(ty));
+        }
+        if ty == KustoType::Bool && !matches!(v, ScalarValue::Boolean(_)) {
+            return Err(self.invalid(cell.span(), format!("`{v}` is not a bool")));
+        }
+        v.cast_to(&ty.arrow_type()).map_err(|_| self.invalid(cell.span(), format!("`{v}` is not a {}", ty.name())))
+    }
+
+    /// `union`: legs in order (the piped input first), columns by name in order of first
+    /// appearance, missing cells null; `kind=inner` keeps only the common columns.
+    pub(crate) fn union(&mut self, input: Option<LogicalPlan>, params: &[OpParam], tables: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
+        let inner = match self.param_word(params, "kind")?.as_deref() {
+            None | Some("outer") => false,
+            Some("inner") => true,
+            Some(other) => return Err(self.invalid(span, format!("union kind must be inner or outer, not `{other}`"))),
+        };
+        let source_col = self.param_word(params, "withsource")?;
+        let mut legs: Vec<(String, LogicalPlan)> = Vec::new();
+        if let Some(p) = input {
+            legs.push(("union_arg0".to_string(), p));
+        }
+        for t in tables {
+            self.union_leg(t, &mut legs)?;
+        }
+        if legs.is_empty() {
+            return Err(self.invalid(span, "union matched no tables"));
+        }
+        let mut columns: Vec<(String, KustoType)> = Vec::new();
+        for (_, plan) in &legs {
+            for f in plan.schema().fields() {
+                let ty = field_type(f);
+                match columns.iter().find(|(n, _)| n == f.name()) {
+                    Some((_, t)) if *t != ty => {
+                        return Err(self.unsupported(span, format!("union of `{}` columns of different types ({} and {})", f.name(), t.name(), ty.name())));
+                    }
+                    Some(_) => {}
+                    None => columns.push((f.name().clone(), ty)),
+                }
+            }
+        }
+        if inner {
+            columns.retain(|(n, _)| legs.iter().all(|(_, p)| p.schema().fields().iter().any(|f| f.name() == n)));
+        }
+        let mut out: Option<LogicalPlanBuilder> = None;
+        for (leg_name, plan) in legs {
+            let mut exprs = Vec::new();
+            if let Some(c) = &source_col {
+                exprs.push(lit(leg_name.clone()).alias(c.clone()));
+            }
+            for (n, ty) in &columns {
+                let e = super::expr::find_column(plan.schema(), n).unwrap_or_else(|| lit(null_of(*ty)));
+                let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(*ty));
+                exprs.push(e.alias_with_metadata(n.clone(), meta));
+            }
+            let projected = LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).map_err(self.df(span))?;
+            out = Some(match out {
+                None => LogicalPlanBuilder::from(projected),
+                Some(b) => b.union(projected).map_err(self.df(span))?,
+            });
+        }
+        let Some(b) = out else { return Err(self.invalid(span, "union matched no tables")) };
+        b.build().map_err(self.df(span))
+    }
+
+    fn union_leg(&mut self, t: &Ast, legs: &mut Vec<(String, LogicalPlan)>) -> Result<(), PlanError> {
+        let position = legs.len();
+        match t {
+            Ast::Name(id) if id.name.contains('*') => {
+                let mut names: Vec<String> = self.cx.table_names().filter(|n| glob(&id.name, n)).map(str::to_string).collect();
+                names.sort();
+                for n in names {
+                    let plan = self.tabular(&Ast::Name(Ident::new(n.clone(), id.span)))?;
+                    legs.push((n, plan));
+                }
+            }
+            Ast::Name(id) => {
+                let plan = self.tabular(t)?;
+                // A table keeps its name; a plain `let` name reads as its position.
+                let name = match self.lookup(&id.name) {
+                    Some(Binding::Table(_)) => format!("union_arg{position}"),
+                    _ => id.name.clone(),
+                };
+                legs.push((name, plan));
+            }
+            other => {
+                let name = as_name(other).unwrap_or_else(|| format!("union_arg{position}"));
+                legs.push((name, self.tabular(other)?));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A leg ending in `| as Name` is named `Name`.
+fn as_name(e: &Ast) -> Option<String> {
+    match e {
+        Ast::Paren(inner, _) => as_name(inner),
+        Ast::Pipe { op, .. } => match &op.kind {
+            OpKind::As { name, .. } => Some(name.name.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn strip_negative(e: Expr) -> Expr {
+    match e {
+        Expr::Negative(inner) => match *inner {
+            Expr::Literal(v, m) => match v.arithmetic_negate() {
+                Ok(n) => Expr::Literal(n, m),
+                Err(_) => Expr::Negative(Box::new(Expr::Literal(v, m))),
+            },
+            other => Expr::Negative(Box::new(other)),
+        },
+        other => other,
+    }
+}

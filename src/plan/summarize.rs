@@ -1,0 +1,257 @@
+//! `summarize`: group keys with Kusto's names, aggregates with Kusto's names and results
+//! on empty input (`count` and `sum` give 0, `make_set` gives `[]`, `avg` NaN), `arg_max`
+//! and `arg_min` with `*`.
+//!
+//! Aggregates are computed under internal names, then a projection gives each its Kusto
+//! name and its empty-input value.
+
+use datafusion::common::DFSchema;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit, when};
+use datafusion::prelude::col;
+
+use super::names::{UniqueNames, aggregate_name, result_name};
+use super::{PlanError, Planner};
+use crate::catalog::KustoType;
+use crate::kql::Span;
+use crate::kql::ast::{Expr as Ast, NamedExpr};
+
+/// One output column of the aggregate step: the aggregate under an internal name, and
+/// the expression over it that gives the Kusto value.
+struct Output {
+    name: String,
+    aggregate: Expr,
+    finish: Finish,
+}
+
+/// What turns an aggregate's raw value into Kusto's.
+#[derive(Debug, Clone, Copy)]
+enum Finish {
+    /// The value as it is.
+    Keep,
+    /// No values give 0 (a long).
+    ZeroLong,
+    /// No values give 0.0.
+    ZeroReal,
+    /// No values give NaN (`avg`).
+    Nan,
+    /// A list becomes a dynamic array; no values give `[]`.
+    Dynamic,
+}
+
+impl Planner<'_> {
+    pub(crate) fn summarize(&mut self, input: LogicalPlan, aggs: &[NamedExpr], by: &[NamedExpr], span: Span) -> Result<LogicalPlan, PlanError> {
+        let schema = input.schema().clone();
+        let by_names = self.item_names(by, &schema)?;
+        let mut group = Vec::new();
+        for (item, name) in by.iter().zip(&by_names) {
+            let e = self.scalar(&item.expr, &schema)?;
+            if self.type_of(&e, &schema, item.expr.span())? == KustoType::Dynamic {
+                return Err(self.invalid(item.expr.span(), "a summarize key cannot be dynamic: convert it with tostring()"));
+            }
+            group.push(e.alias(name.clone()));
+        }
+        let mut names = UniqueNames::with_reserved(by_names.iter().map(String::as_str));
+        let mut outputs = Vec::new();
+        for item in aggs {
+            self.aggregate_item(item, &schema, &by_names, &mut names, &mut outputs)?;
+        }
+        let aggregates: Vec<Expr> = outputs.iter().enumerate().map(|(i, o)| o.aggregate.clone().alias(format!("__agg{i}"))).collect();
+        let grouped = LogicalPlanBuilder::from(input).aggregate(group, aggregates).and_then(|b| b.build()).map_err(self.df(span))?;
+        let mut finals: Vec<Expr> = by_names.iter().map(|n| col(datafusion::common::Column::from_name(n.clone()))).collect();
+        for (i, o) in outputs.into_iter().enumerate() {
+            let raw = col(datafusion::common::Column::from_name(format!("__agg{i}")));
+            finals.push(self.finish_value(o.finish, raw, span)?.alias(o.name));
+        }
+        LogicalPlanBuilder::from(grouped).project(finals).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    fn aggregate_item(
+        &mut self,
+        item: &NamedExpr,
+        schema: &DFSchema,
+        by_names: &[String],
+        names: &mut UniqueNames,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), PlanError> {
+        let Ast::Call { name: f, args, span } = strip(&item.expr) else {
+            return Err(self.invalid(item.expr.span(), "summarize needs an aggregation function call here"));
+        };
+        let f = f.name.as_str();
+        if matches!(f, "arg_max" | "arg_min") {
+            return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, names, outputs);
+        }
+        let name = match item.names.as_slice() {
+            [n] => n.name.clone(),
+            [] => aggregate_name(f, args).ok_or_else(|| self.unsupported(*span, format!("the aggregation `{f}()`")))?,
+            [n, ..] => return Err(self.unsupported(n.span, "several names for one aggregate")),
+        };
+        let name = names.unique(&name);
+        let mut a = Vec::new();
+        for arg in args {
+            a.push(self.scalar(arg, schema)?);
+        }
+        let (aggregate, finish) = self.aggregate(f, a, args, *span, schema)?;
+        outputs.push(Output { name, aggregate, finish });
+        Ok(())
+    }
+
+    fn aggregate(&mut self, f: &str, mut a: Vec<Expr>, asts: &[Ast], span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
+        let arity = |n: usize| -> Result<(), PlanError> {
+            if a.len() != n {
+                return Err(self.invalid(span, format!("{f}() takes {n} argument(s), not {}", a.len())));
+            }
+            Ok(())
+        };
+        let build = |b: datafusion::logical_expr::expr_fn::ExprFuncBuilder| b.build().map_err(self.df(span));
+        Ok(match f {
+            // count(x) counts rows even where x is null (reference notes §1, item 12).
+            "count" => (agg::count(lit(1i64)), Finish::Keep),
+            "countif" => {
+                arity(1)?;
+                (agg::sum(when(a.remove(0), lit(1i64)).otherwise(lit(0i64)).map_err(self.df(span))?), Finish::ZeroLong)
+            }
+            "dcount" | "count_distinct" => (agg::count_distinct(a.remove(0)), Finish::Keep),
+            "dcountif" | "count_distinctif" => {
+                arity(2)?;
+                let (x, p) = (a.remove(0), a.remove(0));
+                (agg::count_distinct(when(p, x).end().map_err(self.df(span))?), Finish::Keep)
+            }
+            "sum" => {
+                arity(1)?;
+                let t = self.type_of(&a[0], schema, span)?;
+                (agg::sum(a.remove(0)), if t == KustoType::Real { Finish::ZeroReal } else { Finish::ZeroLong })
+            }
+            "sumif" => {
+                arity(2)?;
+                let t = self.type_of(&a[0], schema, span)?;
+                let (x, p) = (a.remove(0), a.remove(0));
+                (agg::sum(when(p, x).end().map_err(self.df(span))?), if t == KustoType::Real { Finish::ZeroReal } else { Finish::ZeroLong })
+            }
+            "avg" => {
+                arity(1)?;
+                (agg::avg(a.remove(0)), Finish::Nan)
+            }
+            "avgif" => {
+                arity(2)?;
+                let (x, p) = (a.remove(0), a.remove(0));
+                (agg::avg(when(p, x).end().map_err(self.df(span))?), Finish::Nan)
+            }
+            "min" | "max" => {
+                arity(1)?;
+                let x = a.remove(0);
+                (if f == "min" { agg::min(x) } else { agg::max(x) }, Finish::Keep)
+            }
+            "minif" | "maxif" => {
+                arity(2)?;
+                let (x, p) = (a.remove(0), a.remove(0));
+                let v = when(p, x).end().map_err(self.df(span))?;
+                (if f == "minif" { agg::min(v) } else { agg::max(v) }, Finish::Keep)
+            }
+            "stdev" | "stdevp" | "variance" | "variancep" => {
+                arity(1)?;
+                let x = a.remove(0);
+                let e = match f {
+                    "stdev" => agg::stddev(x),
+                    "stdevp" => agg::stddev_pop(x),
+                    "variance" => agg::var_sample(x),
+                    _ => agg::var_pop(x),
+                };
+                (e, Finish::ZeroReal)
+            }
+            "make_set" | "make_list" | "make_set_if" | "make_list_if" | "makeset" | "makelist" => {
+                let conditional = f.ends_with("_if");
+                if a.is_empty() || a.len() > 2 + usize::from(conditional) {
+                    return Err(self.invalid(span, format!("{f}() takes a value{}", if conditional { " and a condition" } else { "" })));
+                }
+                if a.len() == 2 + usize::from(conditional) {
+                    return Err(self.unsupported(span, format!("{f}() with a maximum size")));
+                }
+                let x = a.remove(0);
+                if self.type_of(&x, schema, asts[0].span())? == KustoType::Dynamic {
+                    return Err(self.unsupported(asts[0].span(), format!("{f}() of a dynamic value")));
+                }
+                let mut keep_row = x.clone().is_not_null();
+                if conditional {
+                    keep_row = keep_row.and(a.remove(0));
+                }
+                let b = agg::array_agg(x);
+                let e = if f.starts_with("make_set") || f == "makeset" { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
+                (e, Finish::Dynamic)
+            }
+            "take_any" | "any" => {
+                arity(1)?;
+                (agg::first_value(a.remove(0), vec![]), Finish::Keep)
+            }
+            other => return Err(self.unsupported(span, format!("the aggregation `{other}()`"))),
+        })
+    }
+
+    fn finish_value(&self, finish: Finish, raw: Expr, span: Span) -> Result<Expr, PlanError> {
+        let coalesce = |v: Expr| datafusion::functions::core::expr_fn::coalesce(vec![raw.clone(), v]);
+        Ok(match finish {
+            Finish::Keep => raw,
+            Finish::ZeroLong => coalesce(lit(0i64)),
+            Finish::ZeroReal => coalesce(lit(0f64)),
+            Finish::Nan => coalesce(lit(f64::NAN)),
+            Finish::Dynamic => self.cx.registry.call("kql_to_dynamic", vec![raw]).map_err(self.df(span))?,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn arg_extreme(
+        &mut self,
+        max: bool,
+        item: &NamedExpr,
+        args: &[Ast],
+        span: Span,
+        schema: &DFSchema,
+        by_names: &[String],
+        names: &mut UniqueNames,
+        outputs: &mut Vec<Output>,
+    ) -> Result<(), PlanError> {
+        let Some((target, rest)) = args.split_first() else {
+            return Err(self.invalid(span, "arg_max()/arg_min() need the expression to maximise"));
+        };
+        let t = self.scalar(target, schema)?;
+        // Rows whose target is null lose unless every row's is null (reference notes §3.4).
+        let order = vec![t.clone().sort(!max, false)];
+        let prefix = if max { "max_" } else { "min_" };
+        let target_name = match item.names.as_slice() {
+            [n] => n.name.clone(),
+            _ => result_name(target).unwrap_or_else(|| prefix.to_string()),
+        };
+        let mut taken = vec![target_name.clone()];
+        outputs.push(Output { name: names.unique(&target_name), aggregate: agg::first_value(t, order.clone()), finish: Finish::Keep });
+        for (i, a) in rest.iter().enumerate() {
+            if matches!(a, Ast::Star(_)) {
+                for (q, field) in schema.iter() {
+                    let n = field.name();
+                    if by_names.contains(n) || taken.contains(n) {
+                        continue;
+                    }
+                    taken.push(n.clone());
+                    let c = Expr::Column(datafusion::common::Column::new(q.cloned(), n));
+                    outputs.push(Output { name: names.unique(n), aggregate: agg::first_value(c, order.clone()), finish: Finish::Keep });
+                }
+                continue;
+            }
+            let (name, value) = match a {
+                Ast::NamedArg { name, value, .. } => (name.name.clone(), value.as_ref()),
+                other => (result_name(other).unwrap_or_else(|| format!("{prefix}{target_name}_arg{}", i + 1)), other),
+            };
+            let v = self.scalar(value, schema)?;
+            taken.push(name.clone());
+            outputs.push(Output { name: names.unique(&name), aggregate: agg::first_value(v, order.clone()), finish: Finish::Keep });
+        }
+        Ok(())
+    }
+}
+
+fn strip(e: &Ast) -> &Ast {
+    match e {
+        Ast::Paren(inner, _) => strip(inner),
+        other => other,
+    }
+}
+

@@ -1,0 +1,303 @@
+//! Tabular expressions: names of tables and `let` bindings, pipelines, and the dispatch of
+//! each operator to its planner; the small row operators (`where`, `take`, `sort`, `top`,
+//! `distinct`, `count`, `getschema`) live here too.
+
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, lit};
+
+use super::{Binding, PlanError, Planner};
+use crate::kql::Span;
+use crate::kql::ast::{Expr as Ast, OpKind, Operator, SortKey, Statement};
+
+impl Planner<'_> {
+    /// Plans a tabular expression.
+    pub(crate) fn tabular(&mut self, e: &Ast) -> Result<LogicalPlan, PlanError> {
+        self.enter(e.span())?;
+        let out = self.tabular_inner(e);
+        self.leave();
+        out
+    }
+
+    fn tabular_inner(&mut self, e: &Ast) -> Result<LogicalPlan, PlanError> {
+        match e {
+            Ast::Name(id) => self.named_table(&id.name, id.span),
+            Ast::Paren(inner, _) => self.tabular(inner),
+            Ast::Pipe { input, op, .. } => {
+                let input = self.tabular(input)?;
+                self.operator(input, op)
+            }
+            Ast::Source(op) => self.source(op),
+            Ast::Call { name, args, span } => self.tabular_call(&name.name, args, *span),
+            Ast::MethodCall { span, .. } => Err(self.unsupported(*span, "cross-cluster and cross-workspace references")),
+            other => Err(self.invalid(other.span(), "expected a table or a tabular expression here")),
+        }
+    }
+
+    /// Whether `e` denotes a table (as opposed to a scalar), judged from its shape and the
+    /// names in scope.
+    pub(crate) fn is_tabular(&self, e: &Ast) -> bool {
+        match e {
+            Ast::Pipe { .. } | Ast::Source(_) => true,
+            Ast::Paren(inner, _) => self.is_tabular(inner),
+            Ast::Name(id) => match self.lookup(&id.name) {
+                Some(Binding::Table(_)) => true,
+                Some(Binding::Function(f)) => f.params.is_empty() && self.body_is_tabular(f),
+                Some(Binding::Scalar(_)) => false,
+                None => self.cx.table(&id.name).is_some(),
+            },
+            Ast::Call { name, .. } => match name.name.as_str() {
+                "materialize" | "view" | "table" => true,
+                n => matches!(self.lookup(n), Some(Binding::Function(f)) if self.body_is_tabular(f)),
+            },
+            _ => false,
+        }
+    }
+
+    fn body_is_tabular(&self, f: &crate::kql::ast::Function) -> bool {
+        f.body.iter().rev().find_map(|s| match s {
+            Statement::Query(e) => Some(matches!(e, Ast::Pipe { .. } | Ast::Source(_)) || self.is_tabular(e)),
+            _ => None,
+        }) == Some(true)
+    }
+
+    fn named_table(&mut self, name: &str, span: Span) -> Result<LogicalPlan, PlanError> {
+        match self.lookup(name).cloned() {
+            Some(Binding::Table(plan)) => return Ok(plan),
+            Some(Binding::Function(f)) if f.params.is_empty() => return self.tabular_function(name, &f, &[], span),
+            Some(Binding::Function(_)) => return Err(self.invalid(span, format!("`{name}` is a function with parameters: call it"))),
+            Some(Binding::Scalar(_)) => return Err(self.invalid(span, format!("`{name}` is a scalar, not a table"))),
+            None => {}
+        }
+        if name.contains('*') {
+            return Err(self.unsupported(span, "a table wildcard outside `union`"));
+        }
+        let Some(source) = self.cx.table(name) else {
+            let names: Vec<&str> = self.cx.table_names().collect();
+            let mut msg = format!("unknown table `{name}`");
+            if let Some(best) = crate::kql::error::did_you_mean(name, &names) {
+                msg.push_str(&format!(" (did you mean `{best}`?)"));
+            }
+            return Err(self.invalid(span, msg));
+        };
+        LogicalPlanBuilder::scan(datafusion::common::TableReference::bare(name), source, None)
+            .and_then(|b| b.build())
+            .map_err(self.df(span))
+    }
+
+    fn tabular_call(&mut self, name: &str, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
+        if let Some(Binding::Function(f)) = self.lookup(name).cloned() {
+            return self.tabular_function(name, &f, args, span);
+        }
+        match (name, args) {
+            // Plans are values here: a materialized result is the same plan.
+            ("materialize", [arg]) => self.tabular(arg),
+            ("table", [Ast::Literal(crate::kql::ast::Literal::String(t), s)]) => self.named_table(t, *s),
+            ("cluster" | "database" | "workspace" | "app" | "adx", _) => {
+                Err(self.unsupported(span, format!("`{name}()` (lakehunt reads only the lake)")))
+            }
+            _ => Err(self.unsupported(span, format!("the tabular function `{name}()`"))),
+        }
+    }
+
+    fn tabular_function(&mut self, name: &str, f: &crate::kql::ast::Function, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
+        if args.len() > f.params.len() {
+            return Err(self.invalid(span, format!("{name}() takes at most {} argument(s)", f.params.len())));
+        }
+        let mut scope = std::collections::BTreeMap::new();
+        for (i, p) in f.params.iter().enumerate() {
+            let binding = match (args.get(i), &p.default) {
+                (Some(a), _) if matches!(p.ty, crate::kql::ast::ParamType::Tabular { .. }) => Binding::Table(self.tabular(a)?),
+                (Some(a), _) => Binding::Scalar(self.constant(a)?),
+                (None, Some(d)) => Binding::Scalar(self.constant(d)?),
+                (None, None) => return Err(self.invalid(span, format!("{name}() needs its parameter `{}`", p.name.name))),
+            };
+            scope.insert(p.name.name.clone(), binding);
+        }
+        self.enter(span)?;
+        self.scopes.push(scope);
+        let mut out = Err(self.invalid(f.span, "the function has no result expression"));
+        for st in &f.body {
+            match st {
+                Statement::Let { name, value, .. } => {
+                    if let Err(e) = self.bind(&name.name, value) {
+                        out = Err(e);
+                        break;
+                    }
+                }
+                Statement::Query(e) => out = self.tabular(e),
+                _ => {}
+            }
+        }
+        self.scopes.pop();
+        self.leave();
+        out
+    }
+
+    fn operator(&mut self, input: LogicalPlan, op: &Operator) -> Result<LogicalPlan, PlanError> {
+        let span = op.span;
+        match &op.kind {
+            OpKind::Where(Ast::NamedArg { span, .. }) => {
+                Err(self.unsupported(*span, "`where Name = value` (a naming expression; use `==` to compare)"))
+            }
+            OpKind::Where(p) => {
+                let pred = self.predicate(p, input.schema())?;
+                LogicalPlanBuilder::from(input).filter(pred).and_then(|b| b.build()).map_err(self.df(span))
+            }
+            OpKind::Project(items) => self.project(input, items, span),
+            OpKind::Extend(items) => self.extend(input, items, span),
+            OpKind::ProjectAway(names) => self.project_away(input, names, span),
+            OpKind::ProjectKeep(names) => self.project_keep(input, names, span),
+            OpKind::ProjectRename(pairs) => self.project_rename(input, pairs, span),
+            OpKind::ProjectReorder(items) => self.project_reorder(input, items, span),
+            OpKind::Summarize { aggs, by, .. } => self.summarize(input, aggs, by, span),
+            OpKind::Join { params, right, on } => self.join(input, params, right, on, span),
+            OpKind::Lookup { params, right, on } => self.lookup_op(input, params, right, on, span),
+            OpKind::Union { params, tables } => self.union(Some(input), params, tables, span),
+            OpKind::Take(n) => {
+                let n = self.count_arg(n)?;
+                LogicalPlanBuilder::from(input).limit(0, Some(n)).and_then(|b| b.build()).map_err(self.df(span))
+            }
+            OpKind::Sort(keys) => {
+                let sort = self.sort_keys(&input, keys)?;
+                LogicalPlanBuilder::from(input).sort(sort).and_then(|b| b.build()).map_err(self.df(span))
+            }
+            OpKind::Top { count, by } => {
+                let n = self.count_arg(count)?;
+                let sort = self.sort_keys(&input, by)?;
+                LogicalPlanBuilder::from(input).sort_with_limit(sort, Some(n)).and_then(|b| b.limit(0, Some(n))).and_then(|b| b.build()).map_err(self.df(span))
+            }
+            OpKind::Distinct(items) => self.distinct(input, items, span),
+            OpKind::Count => {
+                let count = datafusion::functions_aggregate::expr_fn::count(lit(1i64)).alias("Count");
+                LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), vec![count]).and_then(|b| b.build()).map_err(self.df(span))
+            }
+            OpKind::GetSchema => self.getschema(&input, span),
+            // `as` names a result for `union withsource`; `render` only draws; `serialize` without
+            // new columns only promises an order.
+            OpKind::As { .. } | OpKind::Render { .. } => Ok(input),
+            OpKind::Serialize(items) if items.is_empty() => Ok(input),
+            other => Err(self.unsupported(span, format!("the `{}` operator", operator_name(other)))),
+        }
+    }
+
+    /// A row count: a constant, non-negative long.
+    fn count_arg(&mut self, e: &Ast) -> Result<usize, PlanError> {
+        match self.constant(e)? {
+            Expr::Literal(ScalarValue::Int64(Some(n)), _) if n >= 0 => Ok(n as usize),
+            Expr::Literal(ScalarValue::Int32(Some(n)), _) if n >= 0 => Ok(n as usize),
+            _ => Err(self.invalid(e.span(), "expected a constant, non-negative row count")),
+        }
+    }
+
+    /// Sort keys: descending unless `asc`; nulls first when ascending and last when
+    /// descending unless written (reference notes §1, item 10).
+    pub(crate) fn sort_keys(&mut self, input: &LogicalPlan, keys: &[SortKey]) -> Result<Vec<SortExpr>, PlanError> {
+        let mut out = Vec::new();
+        for k in keys {
+            let e = self.scalar(&k.expr, input.schema())?;
+            let asc = k.asc.unwrap_or(false);
+            out.push(e.sort(asc, k.nulls_first.unwrap_or(asc)));
+        }
+        Ok(out)
+    }
+
+    fn distinct(&mut self, input: LogicalPlan, items: &[crate::kql::ast::NamedExpr], span: Span) -> Result<LogicalPlan, PlanError> {
+        let star = matches!(items, [one] if matches!(one.expr, Ast::Star(_)) && one.names.is_empty());
+        let projected = if star { input } else { self.project(input, items, span)? };
+        LogicalPlanBuilder::from(projected).distinct().and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    fn getschema(&self, input: &LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
+        let rows: Vec<Vec<Expr>> = input
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let ty = super::types::field_type(f);
+                vec![lit(f.name().clone()), lit(i as i32), lit(dotnet_type(ty)), lit(ty.name())]
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(self.unsupported(span, "getschema of a table without columns"));
+        }
+        let names = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"];
+        let values = LogicalPlanBuilder::values(rows).map_err(self.df(span))?;
+        let exprs: Vec<Expr> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| datafusion::prelude::col(Column::from_name(format!("column{}", i + 1))).alias(*n))
+            .collect();
+        values.project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    /// The plan to return: the last tabular statement's.
+    pub(crate) fn finish(&self, plan: LogicalPlan) -> Result<LogicalPlan, PlanError> {
+        Ok(plan)
+    }
+}
+
+fn dotnet_type(ty: crate::catalog::KustoType) -> &'static str {
+    use crate::catalog::KustoType as K;
+    match ty {
+        K::String => "System.String",
+        K::Long => "System.Int64",
+        K::Int => "System.Int32",
+        K::Bool => "System.SByte",
+        K::DateTime => "System.DateTime",
+        K::Dynamic => "System.Object",
+        K::Real => "System.Double",
+        K::Guid => "System.Guid",
+        K::TimeSpan => "System.TimeSpan",
+    }
+}
+
+/// The operator's keyword, for refusals.
+pub(crate) fn operator_name(k: &OpKind) -> &'static str {
+    match k {
+        OpKind::Where(_) => "where",
+        OpKind::Project(_) => "project",
+        OpKind::ProjectAway(_) => "project-away",
+        OpKind::ProjectKeep(_) => "project-keep",
+        OpKind::ProjectRename(_) => "project-rename",
+        OpKind::ProjectByNames(_) => "project-by-names",
+        OpKind::ProjectReorder(_) => "project-reorder",
+        OpKind::Extend(_) => "extend",
+        OpKind::Summarize { .. } => "summarize",
+        OpKind::Join { .. } => "join",
+        OpKind::Lookup { .. } => "lookup",
+        OpKind::Union { .. } => "union",
+        OpKind::MvExpand { .. } => "mv-expand",
+        OpKind::MvApply { .. } => "mv-apply",
+        OpKind::Parse { filter: false, .. } => "parse",
+        OpKind::Parse { filter: true, .. } => "parse-where",
+        OpKind::ParseKv { .. } => "parse-kv",
+        OpKind::Take(_) => "take",
+        OpKind::Top { .. } => "top",
+        OpKind::TopNested(_) => "top-nested",
+        OpKind::TopHitters { .. } => "top-hitters",
+        OpKind::Sort(_) => "sort",
+        OpKind::Distinct(_) => "distinct",
+        OpKind::Count => "count",
+        OpKind::As { .. } => "as",
+        OpKind::Serialize(_) => "serialize",
+        OpKind::Invoke(_) => "invoke",
+        OpKind::Evaluate { .. } => "evaluate",
+        OpKind::MakeSeries { .. } => "make-series",
+        OpKind::Render { .. } => "render",
+        OpKind::GetSchema => "getschema",
+        OpKind::Sample(_) => "sample",
+        OpKind::SampleDistinct { .. } => "sample-distinct",
+        OpKind::Facet { .. } => "facet",
+        OpKind::Fork(_) => "fork",
+        OpKind::Partition { .. } => "partition",
+        OpKind::Scan { .. } => "scan",
+        OpKind::Print(_) => "print",
+        OpKind::Range { .. } => "range",
+        OpKind::Datatable { .. } => "datatable",
+        OpKind::ExternalData { .. } => "externaldata",
+        OpKind::Search { .. } => "search",
+        OpKind::Find { .. } => "find",
+        OpKind::Consume => "consume",
+    }
+}

@@ -1,0 +1,91 @@
+//! Kusto types of planned expressions: from the `kusto_type` field metadata when present
+//! (it tells `dynamic` and `guid` apart from `string`), else from the Arrow type.
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::logical_expr::{Expr, ExprSchemable, expr::FieldMetadata};
+
+use crate::catalog::{KUSTO_TYPE_KEY, KustoType};
+
+/// The Kusto type of a field.
+pub fn field_type(field: &Field) -> KustoType {
+    crate::catalog::field_kusto_type(field).unwrap_or_else(|| arrow_kusto(field.data_type()))
+}
+
+/// The Kusto type an Arrow type stands for.
+pub fn arrow_kusto(dt: &DataType) -> KustoType {
+    match dt {
+        DataType::Int32 | DataType::Int16 | DataType::Int8 | DataType::UInt8 | DataType::UInt16 => KustoType::Int,
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KustoType::Long,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
+            KustoType::Real
+        }
+        DataType::Boolean => KustoType::Bool,
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => KustoType::DateTime,
+        DataType::Duration(_) | DataType::Interval(_) => KustoType::TimeSpan,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) | DataType::Struct(_) | DataType::Map(_, _) => {
+            KustoType::Dynamic
+        }
+        _ => KustoType::String,
+    }
+}
+
+/// The Kusto type of `e` over `schema`.
+pub fn expr_type(e: &Expr, schema: &DFSchema) -> datafusion::common::Result<KustoType> {
+    let (_, field) = e.to_field(schema)?;
+    Ok(field_type(&field))
+}
+
+/// Metadata marking a field as Kusto type `ty`.
+pub fn metadata(ty: KustoType) -> FieldMetadata {
+    FieldMetadata::from(BTreeMap::from([(KUSTO_TYPE_KEY.to_string(), ty.name().to_string())]))
+}
+
+/// A literal of Kusto type `ty` (dynamic and guid literals are text marked with their type).
+pub fn typed_lit(value: ScalarValue, ty: KustoType) -> Expr {
+    match ty {
+        KustoType::Dynamic | KustoType::Guid => Expr::Literal(value, Some(metadata(ty))),
+        _ => Expr::Literal(value, None),
+    }
+}
+
+/// A typed null of Kusto type `ty`.
+pub fn null_of(ty: KustoType) -> ScalarValue {
+    match ty {
+        KustoType::String | KustoType::Dynamic | KustoType::Guid => ScalarValue::Utf8(None),
+        KustoType::Long => ScalarValue::Int64(None),
+        KustoType::Int => ScalarValue::Int32(None),
+        KustoType::Bool => ScalarValue::Boolean(None),
+        KustoType::Real => ScalarValue::Float64(None),
+        KustoType::DateTime => ScalarValue::TimestampNanosecond(None, Some("UTC".into())),
+        KustoType::TimeSpan => ScalarValue::DurationNanosecond(None),
+    }
+}
+
+/// The Arrow type of a Kusto timestamp.
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
+/// Unix nanoseconds (a long) as a datetime. `arrow_cast` rather than `CAST`, because SQL
+/// reads `CAST(n AS TIMESTAMP)` as seconds: the SQL that `translate` prints must mean the
+/// same as the plan.
+pub fn nanos_to_datetime(e: Expr) -> Expr {
+    arrow_cast(e, &timestamp_type())
+}
+
+/// Nanoseconds (a long) as a timespan (see [`nanos_to_datetime`]).
+pub fn nanos_to_timespan(e: Expr) -> Expr {
+    arrow_cast(e, &DataType::Duration(TimeUnit::Nanosecond))
+}
+
+fn arrow_cast(e: Expr, to: &DataType) -> Expr {
+    datafusion::functions::expr_fn::arrow_cast(e, datafusion::logical_expr::lit(to.to_string()))
+}
+
+/// Whether the type is numeric (int, long or real).
+pub fn is_numeric(t: KustoType) -> bool {
+    matches!(t, KustoType::Int | KustoType::Long | KustoType::Real)
+}
