@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod kql;
 pub mod cli;
+pub mod conformance;
 pub mod functions;
 pub mod plan;
 pub mod output;

@@ -4,6 +4,7 @@
 mod catalog;
 mod cli_help;
 mod common;
+mod conformance;
 mod gen_lake;
 mod kql_corpus;
 mod kql_mutations;
@@ -11,3 +12,4 @@ mod lake_writer;
 mod pruning;
 mod query_cli;
 mod rules_lint;
+mod seed_rule;
