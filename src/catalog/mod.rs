@@ -169,6 +169,35 @@ pub fn field_kusto_type(field: &Field) -> Option<KustoType> {
         .and_then(|n| KustoType::from_name(n))
 }
 
+/// The Kusto type of a field: its `kusto_type` metadata when that refines text (dynamic,
+/// guid), else what its Arrow type stands for. Casts keep their input's metadata, so a long
+/// cast from a dynamic value may still carry `kusto_type: dynamic`; the Arrow type wins then.
+pub fn field_type(field: &Field) -> KustoType {
+    let from_arrow = arrow_kusto(field.data_type());
+    match field_kusto_type(field) {
+        Some(k) if from_arrow == KustoType::String && matches!(k, KustoType::String | KustoType::Dynamic | KustoType::Guid) => k,
+        _ => from_arrow,
+    }
+}
+
+/// The Kusto type an Arrow type stands for.
+pub fn arrow_kusto(dt: &DataType) -> KustoType {
+    match dt {
+        DataType::Int32 | DataType::Int16 | DataType::Int8 | DataType::UInt8 | DataType::UInt16 => KustoType::Int,
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KustoType::Long,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
+            KustoType::Real
+        }
+        DataType::Boolean => KustoType::Bool,
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => KustoType::DateTime,
+        DataType::Duration(_) | DataType::Interval(_) => KustoType::TimeSpan,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) | DataType::Struct(_) | DataType::Map(_, _) => {
+            KustoType::Dynamic
+        }
+        _ => KustoType::String,
+    }
+}
+
 /// A DataFusion session set up for the lake: identifiers keep their case (KQL names are
 /// case-sensitive), one partition per core, and the information schema on.
 pub fn new_session() -> datafusion::prelude::SessionContext {

@@ -10,25 +10,27 @@ use crate::catalog::KustoType;
 /// The row functions of this module.
 pub fn functions() -> Vec<RowFn> {
     vec![
-        RowFn::new("kql_dyn_get", KustoType::Dynamic, dyn_get),
-        RowFn::new("kql_tostring", KustoType::String, to_string),
-        RowFn::new("kql_parse_json", KustoType::Dynamic, parse_json),
-        RowFn::new("kql_array_length", KustoType::Long, array_length),
-        RowFn::new("kql_pack_array", KustoType::Dynamic, pack_array),
-        RowFn::new("kql_bag_pack", KustoType::Dynamic, bag_pack),
-        RowFn::new("kql_bag_keys", KustoType::Dynamic, bag_keys),
-        RowFn::new("kql_to_dynamic", KustoType::Dynamic, to_dynamic),
-        RowFn::new("kql_set_union", KustoType::Dynamic, set_union),
-        RowFn::new("kql_set_intersect", KustoType::Dynamic, set_intersect),
-        RowFn::new("kql_set_difference", KustoType::Dynamic, set_difference),
-        RowFn::new("kql_array_concat", KustoType::Dynamic, array_concat),
-        RowFn::new("kql_strcat_array", KustoType::String, strcat_array),
-        RowFn::new("kql_gettype", KustoType::String, gettype),
+        RowFn::new("kql_dyn_get", KustoType::Dynamic, KustoType::Dynamic, dyn_get),
+        RowFn::new("kql_tostring", KustoType::String, KustoType::Dynamic, to_string),
+        RowFn::new("kql_parse_json", KustoType::Dynamic, KustoType::String, parse_json),
+        RowFn::new("kql_array_length", KustoType::Long, KustoType::Dynamic, array_length),
+        RowFn::new("kql_pack_array", KustoType::Dynamic, KustoType::Dynamic, pack_array),
+        RowFn::new("kql_bag_pack", KustoType::Dynamic, KustoType::Dynamic, bag_pack),
+        RowFn::new("kql_bag_keys", KustoType::Dynamic, KustoType::Dynamic, bag_keys),
+        RowFn::new("kql_to_dynamic", KustoType::Dynamic, KustoType::Dynamic, to_dynamic),
+        RowFn::new("kql_set_union", KustoType::Dynamic, KustoType::Dynamic, set_union),
+        RowFn::new("kql_set_intersect", KustoType::Dynamic, KustoType::Dynamic, set_intersect),
+        RowFn::new("kql_set_difference", KustoType::Dynamic, KustoType::Dynamic, set_difference),
+        RowFn::new("kql_array_concat", KustoType::Dynamic, KustoType::Dynamic, array_concat),
+        RowFn::new("kql_strcat_array", KustoType::String, KustoType::Dynamic, strcat_array),
+        RowFn::new("kql_gettype", KustoType::String, KustoType::Dynamic, gettype),
+        RowFn::new("kql_to_json", KustoType::Dynamic, KustoType::String, to_json),
     ]
 }
 
+/// A dynamic result; JSON null is a null value (`isnull(parse_json("null"))` is true).
 fn dynamic(v: Option<Value>) -> ScalarValue {
-    ScalarValue::Utf8(v.map(|v| v.to_string()))
+    ScalarValue::Utf8(v.filter(|v| !v.is_null()).map(|v| v.to_string()))
 }
 
 /// The argument as a dynamic value: JSON text of a dynamic column parsed, other values
@@ -61,22 +63,21 @@ fn to_string(args: &[Arg<'_>]) -> ScalarValue {
     ScalarValue::Utf8(Some(args.first().and_then(|a| a.text()).unwrap_or_default()))
 }
 
+/// `parse_json(text)`: the JSON value, or the text itself as a string when it is not JSON.
 fn parse_json(args: &[Arg<'_>]) -> ScalarValue {
     let Some(a) = args.first() else { return dynamic(None) };
     if a.is_null() {
         return dynamic(None);
     }
-    if a.kusto == Some(KustoType::Dynamic) {
-        // Already dynamic: a JSON string holding JSON is parsed once more, as Kusto does.
-        return match a.json() {
-            Value::String(s) => dynamic(Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))),
-            v => dynamic(Some(v)),
-        };
-    }
     match a.json() {
         Value::String(s) => dynamic(Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))),
         v => dynamic(Some(v)),
     }
+}
+
+/// Any value as dynamic: a string becomes a JSON string, a number a JSON number.
+fn to_json(args: &[Arg<'_>]) -> ScalarValue {
+    dynamic(args.first().and_then(value))
 }
 
 fn array_length(args: &[Arg<'_>]) -> ScalarValue {

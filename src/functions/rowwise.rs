@@ -11,15 +11,16 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::catalog::{KUSTO_TYPE_KEY, KustoType, field_kusto_type};
+use crate::catalog::{KUSTO_TYPE_KEY, KustoType, arrow_kusto};
 
-/// One argument of one row, with its Kusto type when the planner knows it.
+/// One argument of one row, with its Kusto type.
 pub struct Arg<'a> {
     /// The whole argument column.
     pub array: &'a ArrayRef,
     /// The row.
     pub row: usize,
-    /// The Kusto type recorded on the argument's field, if any.
+    /// The argument's Kusto type: from its Arrow type, with text read as the function
+    /// declares (see [`RowFn::new`]).
     pub kusto: Option<KustoType>,
 }
 
@@ -39,7 +40,12 @@ impl Arg<'_> {
         if self.is_null() {
             return None;
         }
+        if self.kusto == Some(KustoType::DateTime) {
+            return Some(crate::output::value::format_datetime_ticks(crate::output::value::timestamp_nanos(self.array, self.row)));
+        }
         Some(match self.json() {
+            // .NET spells booleans with a capital: tostring(true) is "True".
+            serde_json::Value::Bool(b) if self.kusto != Some(KustoType::Dynamic) => if b { "True" } else { "False" }.to_string(),
             serde_json::Value::String(s) if self.kusto == Some(KustoType::Dynamic) || is_string(self.array) => s,
             serde_json::Value::String(_) => crate::output::value::cell_text(self.array, self.row, self.kusto),
             v if self.kusto == Some(KustoType::Dynamic) => v.to_string(),
@@ -61,14 +67,18 @@ pub type RowBody = fn(&[Arg<'_>]) -> ScalarValue;
 pub struct RowFn {
     name: &'static str,
     ret: KustoType,
+    text: KustoType,
     body: RowBody,
     signature: Signature,
 }
 
 impl RowFn {
-    /// A function `name` returning Kusto type `ret`.
-    pub fn new(name: &'static str, ret: KustoType, body: RowBody) -> Self {
-        Self { name, ret, body, signature: Signature::variadic_any(Volatility::Immutable) }
+    /// A function `name` returning Kusto type `ret`, whose text arguments are `text`:
+    /// `Dynamic` (JSON text) or `String`. Field metadata cannot say which at run time (the
+    /// optimizer merges projections and drops aliases with it), so each function declares
+    /// it and the planner converts arguments to match.
+    pub fn new(name: &'static str, ret: KustoType, text: KustoType, body: RowBody) -> Self {
+        Self { name, ret, text, body, signature: Signature::variadic_any(Volatility::Immutable) }
     }
 }
 
@@ -108,7 +118,13 @@ impl ScalarUDFImpl for RowFn {
         let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let rows = if all_scalar { 1 } else { n };
         let arrays = args.args.iter().map(|a| a.to_array(rows)).collect::<Result<Vec<_>>>()?;
-        let kinds: Vec<Option<KustoType>> = args.arg_fields.iter().map(|f| field_kusto_type(f)).collect();
+        let kinds: Vec<Option<KustoType>> = arrays
+            .iter()
+            .map(|a| match arrow_kusto(a.data_type()) {
+                KustoType::String => Some(self.text),
+                other => Some(other),
+            })
+            .collect();
         let mut out = Vec::with_capacity(rows);
         for row in 0..rows {
             let cells: Vec<Arg<'_>> = arrays

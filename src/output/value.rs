@@ -178,6 +178,25 @@ pub fn format_datetime(nanos: i64) -> String {
     }
 }
 
+/// A datetime as `tostring()` gives it: RFC 3339 UTC with all 7 tick digits
+/// (measured: `tostring(datetime(2020-01-01))` is `2020-01-01T00:00:00.0000000Z`).
+pub fn format_datetime_ticks(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let ticks = nanos.rem_euclid(1_000_000_000) / TICK_NANOS;
+    match chrono::DateTime::from_timestamp(secs, 0) {
+        Some(dt) => format!("{}.{ticks:07}Z", dt.format("%Y-%m-%dT%H:%M:%S")),
+        None => nanos.to_string(),
+    }
+}
+
+/// The Unix nanoseconds of a timestamp cell, whatever its unit.
+pub fn timestamp_nanos(array: &ArrayRef, row: usize) -> i64 {
+    match array.data_type() {
+        DataType::Timestamp(unit, _) => to_nanos(*unit, timestamp_raw(array, row)),
+        _ => 0,
+    }
+}
+
 /// A timespan as Kusto prints it: `[-][d.]hh:mm:ss[.fffffff]`.
 pub fn format_timespan(nanos: i64) -> String {
     let sign = if nanos < 0 { "-" } else { "" };

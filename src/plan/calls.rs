@@ -91,8 +91,13 @@ impl Planner<'_> {
             "substring" => {
                 self.arity(name, &a, 2, 3, span)?;
                 let s = self.as_string(a.remove(0), types[0], span)?;
-                // Kusto counts from 0; SQL's substr from 1.
-                let start = a.remove(0).cast_to(&DataType::Int64, schema).map_err(self.df(span))? + lit(1i64);
+                let start = a.remove(0).cast_to(&DataType::Int64, schema).map_err(self.df(span))?;
+                // A negative start counts from the end (measured: substring("abc", -1, 2) is
+                // "c"); Kusto counts from 0, SQL's substr from 1.
+                let len = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::character_length(s.clone())), DataType::Int64));
+                let from_end = len + start.clone();
+                let from_end = when(from_end.clone().lt(lit(0i64)), lit(0i64)).otherwise(from_end).map_err(self.df(span))?;
+                let start = when(start.clone().lt(lit(0i64)), from_end).otherwise(start).map_err(self.df(span))? + lit(1i64);
                 match a.pop() {
                     Some(len) => f::substring(s, start, len.cast_to(&DataType::Int64, schema).map_err(self.df(span))?),
                     None => f::substr(s, start),
@@ -142,7 +147,7 @@ impl Planner<'_> {
             "tostring" => {
                 self.arity(name, &a, 1, 1, span)?;
                 match first_type {
-                    Some(KustoType::String) => core::coalesce(vec![a.remove(0), lit("")]),
+                    Some(KustoType::String | KustoType::Guid) => core::coalesce(vec![a.remove(0), lit("")]),
                     _ => self.udf("kql_tostring", a, span)?,
                 }
             }
@@ -152,23 +157,28 @@ impl Planner<'_> {
             }
             "parse_json" | "todynamic" | "toobject" => {
                 self.arity(name, &a, 1, 1, span)?;
-                self.udf("kql_parse_json", a, span)?
+                if types[0] == KustoType::Dynamic { a.remove(0) } else { self.udf("kql_parse_json", a, span)? }
             }
-            "array_length" => self.udf("kql_array_length", a, span)?,
-            "pack_array" => self.udf("kql_pack_array", a, span)?,
+            "array_length" | "pack_array" | "bag_keys" | "set_union" | "set_intersect" | "set_difference" | "array_concat"
+            | "strcat_array" => {
+                let udf = format!("kql_{name}");
+                let args = self.dynamic_args(a, types, span)?;
+                self.udf(&udf, args, span)?
+            }
             "pack" | "bag_pack" => {
                 if a.len() % 2 != 0 {
                     return Err(self.invalid(span, format!("{name}() takes key/value pairs")));
                 }
-                self.udf("kql_bag_pack", a, span)?
+                let args = self.dynamic_args(a, types, span)?;
+                self.udf("kql_bag_pack", args, span)?
             }
-            "bag_keys" => self.udf("kql_bag_keys", a, span)?,
-            "set_union" => self.udf("kql_set_union", a, span)?,
-            "set_intersect" => self.udf("kql_set_intersect", a, span)?,
-            "set_difference" => self.udf("kql_set_difference", a, span)?,
-            "array_concat" => self.udf("kql_array_concat", a, span)?,
-            "strcat_array" => self.udf("kql_strcat_array", a, span)?,
-            "gettype" => self.udf("kql_gettype", a, span)?,
+            "gettype" => {
+                self.arity(name, &a, 1, 1, span)?;
+                match types[0] {
+                    KustoType::Dynamic => self.udf("kql_gettype", a, span)?,
+                    other => lit(other.name()),
+                }
+            }
             "iff" | "iif" => {
                 self.arity(name, &a, 3, 3, span)?;
                 let (c, t, e) = (a.remove(0), a.remove(0), a.remove(0));
@@ -188,6 +198,23 @@ impl Planner<'_> {
                     }
                 }
                 b.otherwise(otherwise).map_err(self.df(span))?
+            }
+            // For strings the first non-empty value: strings are never null in Kusto, so
+            // coalesce("", "x") is "x" (measured).
+            "coalesce" if !types.is_empty() && types.iter().all(|t| *t == KustoType::String) => {
+                let otherwise = a.pop().unwrap_or_else(|| lit(""));
+                let mut b: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+                for v in a {
+                    let cond = v.clone().is_not_null().and(v.clone().not_eq(lit("")));
+                    b = Some(match b {
+                        None => when(cond, v),
+                        Some(mut b) => b.when(cond, v),
+                    });
+                }
+                match b {
+                    Some(mut b) => b.otherwise(otherwise).map_err(self.df(span))?,
+                    None => otherwise,
+                }
             }
             "coalesce" => core::coalesce(a),
             "isnull" => {
@@ -273,6 +300,22 @@ impl Planner<'_> {
                 return Err(self.unsupported(span, format!("the function `{name}()`")));
             }
         })
+    }
+
+    /// Arguments for a function that reads text as JSON: strings become JSON strings.
+    pub(crate) fn dynamic_args(&self, args: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Vec<Expr>, PlanError> {
+        args.into_iter().zip(types).map(|(a, t)| self.dynamic_arg(a, *t, span)).collect()
+    }
+
+    /// One argument as dynamic (see [`Self::dynamic_args`]).
+    pub(crate) fn dynamic_arg(&self, a: Expr, ty: KustoType, span: Span) -> Result<Expr, PlanError> {
+        match (ty, a) {
+            (KustoType::String | KustoType::Guid, Expr::Literal(ScalarValue::Utf8(Some(s)), _)) => {
+                Ok(typed_lit(ScalarValue::Utf8(Some(serde_json::Value::String(s).to_string())), KustoType::Dynamic))
+            }
+            (KustoType::String | KustoType::Guid, a) => self.udf("kql_to_json", vec![a], span),
+            (_, a) => Ok(a),
+        }
     }
 
     fn convert(&self, name: &str, v: Expr, from: KustoType, span: Span) -> Result<Expr, PlanError> {

@@ -70,11 +70,14 @@ impl Planner<'_> {
             Ast::Between { negated, expr, low, high, span } => self.between(*negated, expr, low, high, *span, schema),
             Ast::Member { target, member, span } => {
                 let t = self.dynamic_target(target, *span, schema)?;
-                self.cx.registry.call("kql_dyn_get", vec![t, lit(member.name.clone())]).map_err(self.df(*span))
+                let key = self.dynamic_arg(lit(member.name.clone()), KustoType::String, *span)?;
+                self.cx.registry.call("kql_dyn_get", vec![t, key]).map_err(self.df(*span))
             }
             Ast::Index { target, index, span } => {
                 let t = self.dynamic_target(target, *span, schema)?;
                 let i = self.scalar(index, schema)?;
+                let ti = self.type_of(&i, schema, index.span())?;
+                let i = self.dynamic_arg(i, ti, index.span())?;
                 self.cx.registry.call("kql_dyn_get", vec![t, i]).map_err(self.df(*span))
             }
             Ast::Call { name, args, span } => self.call(&name.name, args, *span, schema),
@@ -400,10 +403,13 @@ fn cast_like(e: Expr, ty: KustoType) -> Expr {
 
 fn numeric(op: BinOp, a: Expr, b: Expr, real: bool) -> Expr {
     match op {
-        // Kusto's `%` is never negative for a positive divisor: -14 % 12 == 10.
-        BinOp::Mod if !real => {
+        // Kusto's `%` is never negative, whatever the signs (measured: -5 % 3 == 1 and
+        // 5 % -3 == 2): a Euclidean remainder, for reals too.
+        BinOp::Mod => {
+            let _ = real;
             let m = binary_expr(a, Operator::Modulo, b.clone());
-            binary_expr(binary_expr(m, Operator::Plus, b.clone()), Operator::Modulo, b)
+            let abs_b = f::abs(b);
+            binary_expr(binary_expr(m, Operator::Plus, abs_b.clone()), Operator::Modulo, abs_b)
         }
         _ => binary_expr(a, sql_op(op), b),
     }

@@ -21,7 +21,8 @@ pub fn literal(lit: &Literal) -> Result<(ScalarValue, KustoType), String> {
         Literal::String(s) => (ScalarValue::Utf8(Some(s.clone())), KustoType::String),
         Literal::Timespan(ticks) => (duration(ticks.checked_mul(TICK))?, KustoType::TimeSpan),
         Literal::Typed { ty, text } => typed(ty, text)?,
-        Literal::Dynamic(tree) => (ScalarValue::Utf8(Some(json(tree)?.to_string())), KustoType::Dynamic),
+        // dynamic(null) is a null, not the JSON text "null".
+        Literal::Dynamic(tree) => (ScalarValue::Utf8(Some(json(tree)?).filter(|v| !v.is_null()).map(|v| v.to_string())), KustoType::Dynamic),
         Literal::Null => (ScalarValue::Utf8(None), KustoType::Dynamic),
     })
 }

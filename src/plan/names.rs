@@ -55,7 +55,8 @@ pub fn aggregate_name(f: &str, args: &[Expr]) -> Option<String> {
     Some(match f {
         "count" if args.is_empty() => "count_".to_string(),
         "count" => format!("count_{}", arg()),
-        "countif" => "countif_".to_string(),
+        // Measured: `countif(b)` of a column is `countif_b`; of an expression, `countif_`.
+        "countif" => format!("countif_{}", arg()),
         "make_set" | "make_set_if" | "makeset" => format!("set_{}", arg()),
         "make_list" | "make_list_if" | "makelist" | "make_list_with_nulls" => format!("list_{}", arg()),
         "make_bag" | "make_bag_if" => format!("bag_{}", arg()),

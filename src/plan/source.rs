@@ -232,6 +232,7 @@ fn as_name(e: &Ast) -> Option<String> {
 fn strip_negative(e: Expr) -> Expr {
     match e {
         Expr::Negative(inner) => match *inner {
+            Expr::Literal(ScalarValue::DurationNanosecond(Some(n)), m) => Expr::Literal(ScalarValue::DurationNanosecond(n.checked_neg()), m),
             Expr::Literal(v, m) => match v.arithmetic_negate() {
                 Ok(n) => Expr::Literal(n, m),
                 Err(_) => Expr::Negative(Box::new(Expr::Literal(v, m))),

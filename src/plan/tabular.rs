@@ -174,7 +174,13 @@ impl Planner<'_> {
             OpKind::GetSchema => self.getschema(&input, span),
             // `as` names a result for `union withsource`; `render` only draws; `serialize` without
             // new columns only promises an order.
-            OpKind::As { .. } | OpKind::Render { .. } => Ok(input),
+            OpKind::As { name, .. } => {
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.insert(name.name.clone(), Binding::Table(input.clone()));
+                }
+                Ok(input)
+            }
+            OpKind::Render { .. } => Ok(input),
             OpKind::Serialize(items) if items.is_empty() => Ok(input),
             other => Err(self.unsupported(span, format!("the `{}` operator", operator_name(other)))),
         }

@@ -3,34 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, ExprSchemable, expr::FieldMetadata};
 
 use crate::catalog::{KUSTO_TYPE_KEY, KustoType};
 
-/// The Kusto type of a field.
-pub fn field_type(field: &Field) -> KustoType {
-    crate::catalog::field_kusto_type(field).unwrap_or_else(|| arrow_kusto(field.data_type()))
-}
-
-/// The Kusto type an Arrow type stands for.
-pub fn arrow_kusto(dt: &DataType) -> KustoType {
-    match dt {
-        DataType::Int32 | DataType::Int16 | DataType::Int8 | DataType::UInt8 | DataType::UInt16 => KustoType::Int,
-        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KustoType::Long,
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
-            KustoType::Real
-        }
-        DataType::Boolean => KustoType::Bool,
-        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => KustoType::DateTime,
-        DataType::Duration(_) | DataType::Interval(_) => KustoType::TimeSpan,
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) | DataType::Struct(_) | DataType::Map(_, _) => {
-            KustoType::Dynamic
-        }
-        _ => KustoType::String,
-    }
-}
+pub use crate::catalog::{arrow_kusto, field_type};
 
 /// The Kusto type of `e` over `schema`.
 pub fn expr_type(e: &Expr, schema: &DFSchema) -> datafusion::common::Result<KustoType> {
