@@ -25,6 +25,8 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_strcat_array", KustoType::String, KustoType::Dynamic, strcat_array),
         RowFn::new("kql_gettype", KustoType::String, KustoType::Dynamic, gettype),
         RowFn::new("kql_to_json", KustoType::Dynamic, KustoType::String, to_json),
+        RowFn::new("kql_todatetime", KustoType::DateTime, KustoType::String, to_datetime),
+        RowFn::new("kql_toguid", KustoType::Guid, KustoType::String, to_guid),
     ]
 }
 
@@ -70,9 +72,30 @@ fn parse_json(args: &[Arg<'_>]) -> ScalarValue {
         return dynamic(None);
     }
     match a.json() {
+        // parse_json("") is null (documented: isnull(parse_json("")) is true).
+        Value::String(s) if s.trim().is_empty() => dynamic(None),
         Value::String(s) => dynamic(Some(serde_json::from_str(&s).unwrap_or(Value::String(s)))),
         v => dynamic(Some(v)),
     }
+}
+
+/// `todatetime(text)`: Kusto's datetime text forms; null when the text is none of them.
+fn to_datetime(args: &[Arg<'_>]) -> ScalarValue {
+    let nanos = args.first().and_then(|a| a.text()).and_then(|t| super::time_text::parse_datetime(&t));
+    ScalarValue::TimestampNanosecond(nanos, Some("UTC".into()))
+}
+
+/// `toguid(text)`: 32 hex digits, with or without dashes and braces, in the canonical
+/// lower-case 8-4-4-4-12 form; null otherwise.
+fn to_guid(args: &[Arg<'_>]) -> ScalarValue {
+    let guid = args.first().and_then(|a| a.text()).and_then(|t| {
+        let hex: String = t.trim().trim_start_matches('{').trim_end_matches('}').chars().filter(|c| *c != '-').collect();
+        (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| {
+            let h = hex.to_ascii_lowercase();
+            format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+        })
+    });
+    ScalarValue::Utf8(guid)
 }
 
 /// Any value as dynamic: a string becomes a JSON string, a number a JSON number.

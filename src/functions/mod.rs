@@ -5,6 +5,7 @@
 pub mod dynamic;
 pub mod rowwise;
 pub mod strings;
+pub mod time_text;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -287,9 +287,9 @@ impl Planner<'_> {
             }
             "hash_sha256" => f::encode(f::sha256(self.strings(a, types, span)?.remove(0)), lit("hex")),
             "hash_md5" => f::md5(self.strings(a, types, span)?.remove(0)),
-            "base64_encode_tostring" | "base64_encodestring" => f::encode(self.strings(a, types, span)?.remove(0), lit("base64")),
+            "base64_encode_tostring" | "base64_encodestring" => f::encode(self.strings(a, types, span)?.remove(0), lit("base64pad")),
             "base64_decode_tostring" | "base64_decodestring" => {
-                let bytes = f::decode(self.strings(a, types, span)?.remove(0), lit("base64"));
+                let bytes = f::decode(self.strings(a, types, span)?.remove(0), lit("base64pad"));
                 Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(bytes), DataType::Utf8))
             }
             "materialize" => return Err(self.invalid(span, "materialize() takes a tabular expression, here a scalar")),
@@ -333,10 +333,9 @@ impl Planner<'_> {
         }
         let v = if from == KustoType::Dynamic { self.udf("kql_tostring", vec![v], span)? } else { v };
         Ok(match to {
-            KustoType::Guid => v,
-            KustoType::DateTime if matches!(from, KustoType::String | KustoType::Dynamic) => {
-                Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(v), super::types::timestamp_type()))
-            }
+            KustoType::Guid => self.udf("kql_toguid", vec![v], span)?,
+            // Kusto's text forms (`12-02-2022`, RFC 822, …), which Arrow's parser lacks.
+            KustoType::DateTime if matches!(from, KustoType::String | KustoType::Dynamic) => self.udf("kql_todatetime", vec![v], span)?,
             KustoType::TimeSpan if matches!(from, KustoType::String | KustoType::Dynamic) => {
                 return Err(self.unsupported(span, "totimespan() of a string"));
             }

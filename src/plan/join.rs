@@ -134,6 +134,7 @@ impl Planner<'_> {
             None => Ok(None),
             Some(OpParam { value: Ast::Name(id), .. }) => Ok(Some(id.name.clone())),
             Some(OpParam { value: Ast::Literal(crate::kql::ast::Literal::String(s), _), .. }) => Ok(Some(s.clone())),
+            Some(OpParam { value: Ast::Literal(crate::kql::ast::Literal::Bool(b), _), .. }) => Ok(Some(b.to_string())),
             Some(p) => Err(self.invalid(p.value.span(), format!("`{name}=` takes a name"))),
         }
     }

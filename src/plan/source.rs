@@ -145,8 +145,13 @@ impl Planner<'_> {
         if let Some(p) = input {
             legs.push(("union_arg0".to_string(), p));
         }
+        let fuzzy = self.param_word(params, "isfuzzy")?.as_deref() == Some("true");
         for t in tables {
-            self.union_leg(t, &mut legs)?;
+            match self.union_leg(t, &mut legs) {
+                // isfuzzy=true: a leg that does not resolve is left out.
+                Err(e) if fuzzy && e.kind == super::PlanErrorKind::Invalid => {}
+                other => other?,
+            }
         }
         if legs.is_empty() {
             return Err(self.invalid(span, "union matched no tables"));
@@ -192,8 +197,14 @@ impl Planner<'_> {
         let position = legs.len();
         match t {
             Ast::Name(id) if id.name.contains('*') => {
-                let mut names: Vec<String> = self.cx.table_names().filter(|n| glob(&id.name, n)).map(str::to_string).collect();
+                // Tables and `view` lets (functions without parameters) whose names match.
+                let views = self.scopes.iter().flat_map(|s| s.iter()).filter_map(|(n, b)| match b {
+                    Binding::Function(f) if f.params.is_empty() => Some(n.clone()),
+                    _ => None,
+                });
+                let mut names: Vec<String> = self.cx.table_names().map(str::to_string).chain(views).filter(|n| glob(&id.name, n)).collect();
                 names.sort();
+                names.dedup();
                 for n in names {
                     let plan = self.tabular(&Ast::Name(Ident::new(n.clone(), id.span)))?;
                     legs.push((n, plan));

@@ -23,6 +23,9 @@ impl Planner<'_> {
             Ast::Name(id) => self.named_table(&id.name, id.span),
             Ast::Paren(inner, _) => self.tabular(inner),
             Ast::Pipe { input, op, .. } => {
+                if let Some(plan) = self.where_below_innerunique(input, op)? {
+                    return Ok(plan);
+                }
                 let input = self.tabular(input)?;
                 self.operator(input, op)
             }
@@ -31,6 +34,24 @@ impl Planner<'_> {
             Ast::MethodCall { span, .. } => Err(self.unsupported(*span, "cross-cluster and cross-workspace references")),
             other => Err(self.invalid(other.span(), "expected a table or a tabular expression here")),
         }
+    }
+
+    /// `L | join R on k | where p`, where `p` reads only left columns: Kusto applies `p`
+    /// before the innerunique join takes one left row per key, so the rows that pass `p`
+    /// are the ones that survive (documented; reference notes §2.3). `None` when the
+    /// pattern does not apply.
+    fn where_below_innerunique(&mut self, input: &Ast, op: &Operator) -> Result<Option<LogicalPlan>, PlanError> {
+        let OpKind::Where(p) = &op.kind else { return Ok(None) };
+        let Ast::Pipe { input: left, op: join, .. } = input else { return Ok(None) };
+        let OpKind::Join { params, right, on } = &join.kind else { return Ok(None) };
+        if !matches!(self.param_word(params, "kind")?.as_deref(), None | Some("innerunique")) || matches!(p, Ast::NamedArg { .. }) {
+            return Ok(None);
+        }
+        let left = self.tabular(left)?;
+        // A predicate that names a right column does not plan over the left side alone.
+        let Ok(pred) = self.predicate(p, left.schema()) else { return Ok(None) };
+        let filtered = LogicalPlanBuilder::from(left).filter(pred).and_then(|b| b.build()).map_err(self.df(op.span))?;
+        self.join(filtered, params, right, on, join.span).map(Some)
     }
 
     /// Whether `e` denotes a table (as opposed to a scalar), judged from its shape and the
