@@ -100,9 +100,8 @@ impl Planner<'_> {
             }
             return Err(self.invalid(span, msg));
         };
-        LogicalPlanBuilder::scan(datafusion::common::TableReference::bare(name), source, None)
-            .and_then(|b| b.build())
-            .map_err(self.df(span))
+        let scan = LogicalPlanBuilder::scan(datafusion::common::TableReference::bare(name), source, None).map_err(self.df(span))?;
+        with_time_generated(scan).and_then(|b| b.build()).map_err(self.df(span))
     }
 
     fn tabular_call(&mut self, name: &str, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
@@ -262,6 +261,24 @@ impl Planner<'_> {
     pub(crate) fn finish(&self, plan: LogicalPlan) -> Result<LogicalPlan, PlanError> {
         Ok(plan)
     }
+}
+
+/// Sentinel's copies of the Defender tables carry `TimeGenerated` beside `Timestamp`, and
+/// rules written for Sentinel filter on it; in the lake it is the same instant. The alias
+/// comes last, and filters on it still prune by `Timestamp` (DataFusion rewrites them
+/// through the projection).
+fn with_time_generated(scan: LogicalPlanBuilder) -> datafusion::common::Result<LogicalPlanBuilder> {
+    let schema = scan.schema().clone();
+    let has = |n: &str| schema.fields().iter().any(|f| f.name() == n);
+    if !has("Timestamp") || has("TimeGenerated") {
+        return Ok(scan);
+    }
+    let mut exprs: Vec<Expr> = schema.iter().map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name()))).collect();
+    let ts = schema.iter().find(|(_, f)| f.name() == "Timestamp").map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name())));
+    if let Some(ts) = ts {
+        exprs.push(ts.alias("TimeGenerated"));
+    }
+    scan.project(exprs)
 }
 
 fn dotnet_type(ty: crate::catalog::KustoType) -> &'static str {
