@@ -25,6 +25,8 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_strcat_array", KustoType::String, KustoType::Dynamic, strcat_array),
         RowFn::new("kql_gettype", KustoType::String, KustoType::Dynamic, gettype),
         RowFn::new("kql_to_json", KustoType::Dynamic, KustoType::String, to_json),
+        RowFn::new("kql_in_array", KustoType::Bool, KustoType::Dynamic, in_array),
+        RowFn::new("kql_in_array_ci", KustoType::Bool, KustoType::Dynamic, in_array_ci),
         RowFn::new("kql_todatetime", KustoType::DateTime, KustoType::String, to_datetime),
         RowFn::new("kql_toguid", KustoType::Guid, KustoType::String, to_guid),
     ]
@@ -101,6 +103,36 @@ fn to_guid(args: &[Arg<'_>]) -> ScalarValue {
 /// Any value as dynamic: a string becomes a JSON string, a number a JSON number.
 fn to_json(args: &[Arg<'_>]) -> ScalarValue {
     dynamic(args.first().and_then(value))
+}
+
+/// `value in (array)` for an array known only at run time: the flattened elements, compared
+/// by value (numbers numerically). A null value is in nothing.
+fn in_array(args: &[Arg<'_>]) -> ScalarValue {
+    ScalarValue::Boolean(Some(array_contains(args, false)))
+}
+
+/// `value in~ (array)`: as [`in_array`], strings compared case-insensitively.
+fn in_array_ci(args: &[Arg<'_>]) -> ScalarValue {
+    ScalarValue::Boolean(Some(array_contains(args, true)))
+}
+
+fn array_contains(args: &[Arg<'_>], fold: bool) -> bool {
+    let (Some(v), Some(arr)) = (args.first().and_then(value), args.get(1).and_then(value)) else { return false };
+    let mut items = Vec::new();
+    flatten(arr, &mut items);
+    let same = |a: &Value, b: &Value| match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Value::String(y)) if fold => super::strings::fold(x) == super::strings::fold(y),
+        _ => a == b,
+    };
+    items.iter().any(|i| same(&v, i))
+}
+
+fn flatten(v: Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Array(items) => items.into_iter().for_each(|i| flatten(i, out)),
+        other => out.push(other),
+    }
 }
 
 fn array_length(args: &[Arg<'_>]) -> ScalarValue {

@@ -2,9 +2,11 @@
 //! both the planner (to build calls) and every session (to run them, and to run the SQL
 //! that `translate` prints) use.
 
+pub mod calendar;
 pub mod dynamic;
 pub mod rowwise;
 pub mod strings;
+pub mod text;
 pub mod time_text;
 
 use std::collections::BTreeMap;
@@ -33,7 +35,7 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        for f in dynamic::functions() {
+        for f in dynamic::functions().into_iter().chain(text::functions()).chain(calendar::functions()) {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }

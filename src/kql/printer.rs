@@ -13,7 +13,7 @@ const TICKS_PER_UNIT: [(i64, &str); 7] =
 const RESERVED: &[&str] = &[
     "and", "or", "by", "on", "with", "of", "to", "from", "step", "in", "in~", "between", "matches", "regex",
     "asc", "desc", "nulls", "let", "set", "declare", "true", "false", "True", "False", "TRUE", "FALSE", "null",
-    "limit", "default", "others", "dynamic", "view", "has_any", "has_all",
+    "limit", "default", "others", "dynamic", "view", "has_any", "has_all", "first", "last",
 ];
 
 impl Display for Script {

@@ -292,6 +292,39 @@ impl Planner<'_> {
                 let bytes = f::decode(self.strings(a, types, span)?.remove(0), lit("base64pad"));
                 Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(bytes), DataType::Utf8))
             }
+            "not" => {
+                self.arity(name, &a, 1, 1, span)?;
+                if types[0] != KustoType::Bool {
+                    return Err(self.invalid(span, "not() takes a bool"));
+                }
+                !a.remove(0)
+            }
+            "split" | "countof" | "parse_path" | "parse_url" | "parse_command_line" | "ipv4_is_private" | "ipv4_is_in_range"
+            | "parse_ipv4" | "ipv4_compare" | "datetime_diff" | "datetime_add" | "format_datetime" | "make_datetime" => {
+                let (min, max) = match name {
+                    "split" | "countof" => (2, 3),
+                    "parse_command_line" | "ipv4_is_in_range" => (2, 2),
+                    "ipv4_compare" => (2, 3),
+                    "datetime_diff" | "datetime_add" => (3, 3),
+                    "format_datetime" => (2, 2),
+                    "make_datetime" => (3, 7),
+                    _ => (1, 1),
+                };
+                self.arity(name, &a, min, max, span)?;
+                if name == "format_datetime" {
+                    self.check_datetime_format(&a[1], span)?;
+                }
+                if name == "parse_command_line" && !matches!(&a[1], Expr::Literal(ScalarValue::Utf8(Some(k)), _) if k.eq_ignore_ascii_case("windows")) {
+                    return Err(self.unsupported(span, "parse_command_line() with a parser other than \"windows\""));
+                }
+                // Text arguments are read as strings; dynamic ones go through tostring().
+                let args = a
+                    .into_iter()
+                    .zip(types)
+                    .map(|(e, t)| if *t == KustoType::Dynamic { self.udf("kql_tostring", vec![e], span) } else { Ok(e) })
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.udf(&format!("kql_{name}"), args, span)?
+            }
             "materialize" => return Err(self.invalid(span, "materialize() takes a tabular expression, here a scalar")),
             "externaldata" | "cluster" | "database" | "workspace" | "app" | "adx" => {
                 return Err(self.unsupported(span, format!("`{name}()` (lakehunt reads only the lake)")));
@@ -315,6 +348,18 @@ impl Planner<'_> {
             }
             (KustoType::String | KustoType::Guid, a) => self.udf("kql_to_json", vec![a], span),
             (_, a) => Ok(a),
+        }
+    }
+
+    /// format_datetime's format: a constant of the documented specifiers and delimiters
+    /// (the real engine rejects others, such as `zzz` and `K`).
+    fn check_datetime_format(&self, format: &Expr, span: Span) -> Result<(), PlanError> {
+        let Expr::Literal(ScalarValue::Utf8(Some(f)), _) = format else {
+            return Err(self.unsupported(span, "format_datetime() with a non-constant format"));
+        };
+        match f.chars().find(|c| !"yMdHhmsfFt /-:,._[]".contains(*c)) {
+            Some(c) => Err(self.invalid(span, format!("format_datetime(): `{c}` is not a format specifier or delimiter"))),
+            None => Ok(()),
         }
     }
 

@@ -261,7 +261,10 @@ impl Planner<'_> {
                     let json: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
                     flatten_json(&json, &mut items);
                 }
-                (_, KustoType::Dynamic) => return Err(self.unsupported(item.span(), "a non-constant dynamic array in an `in` list")),
+                (_, KustoType::Dynamic) if list.len() == 1 && matches!(op, ListOp::In | ListOp::NotIn | ListOp::InCi | ListOp::NotInCi) => {
+                    return self.in_runtime_array(op, v, tv, e, span, ctx);
+                }
+                (_, KustoType::Dynamic) => return Err(self.unsupported(item.span(), "a non-constant dynamic array in this list")),
                 _ => items.push(e),
             }
         }
@@ -290,6 +293,17 @@ impl Planner<'_> {
                 Ok(tests.into_iter().reduce(|a, b| if any { a.or(b) } else { a.and(b) }).unwrap_or(lit(!any)))
             }
         }
+    }
+
+    /// `x in (arr)` where `arr` is a dynamic array known only at run time.
+    fn in_runtime_array(&mut self, op: ListOp, v: Expr, tv: KustoType, arr: Expr, span: Span, ctx: Ctx) -> Result<Expr, PlanError> {
+        let value = self.dynamic_arg(v.clone(), tv, span)?;
+        let ci = matches!(op, ListOp::InCi | ListOp::NotInCi);
+        let test = self.cx.registry.call(if ci { "kql_in_array_ci" } else { "kql_in_array" }, vec![value, arr]).map_err(self.df(span))?;
+        let negated = matches!(op, ListOp::NotIn | ListOp::NotInCi);
+        // The function is total (a null value is in nothing), so the negation is too.
+        let _ = ctx;
+        Ok(if negated { !test } else { test })
     }
 
     fn in_subquery(&mut self, op: ListOp, left: &Ast, table: &Ast, span: Span, schema: &DFSchema, ctx: Ctx) -> Result<Expr, PlanError> {

@@ -401,6 +401,13 @@ impl Parser<'_> {
             _ => false,
         };
         if single {
+            if let Tok::Ident(w) = self.tok()
+                && matches!(w.as_str(), "first" | "last")
+            {
+                // Keywords (`nulls first`): the real engine rejects `first = …` (measured).
+                let msg = format!("`{w}` is a keyword; write ['{w}'] to name a column so");
+                return Err(ParseError::new(self.src, self.span(), msg));
+            }
             let name = self.ident("a column name")?;
             self.bump();
             return Ok(Some(vec![name]));
