@@ -329,6 +329,13 @@ impl Planner<'_> {
             "externaldata" | "cluster" | "database" | "workspace" | "app" | "adx" => {
                 return Err(self.unsupported(span, format!("`{name}()` (lakehunt reads only the lake)")));
             }
+            _ if crate::kql::builtins::FUNCTIONS.binary_search(&name).is_err() => {
+                let mut msg = format!("unknown function `{name}()`");
+                if let Some(best) = crate::kql::error::did_you_mean(name, crate::kql::builtins::FUNCTIONS) {
+                    msg.push_str(&format!(" (did you mean `{best}`?)"));
+                }
+                return Err(self.invalid(span, msg));
+            }
             _ => {
                 return Err(self.unsupported(span, format!("the function `{name}()`")));
             }

@@ -62,13 +62,28 @@ fn lint_prints_failures_and_a_summary_and_sets_the_exit_status() {
     write(dir.path(), "a_good.yaml", GOOD);
     let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 parsed, 0 failed\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 parsed, 1 planned, 0 unsupported, 0 did not plan, 0 failed to load or parse\n");
     write(dir.path(), "b_bad.yaml", "id: 7\nname: bad\nquery: |\n  DeviceInfo | where x ==\n");
     let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("b_bad.yaml:4:26: expected an expression, found the end of the query"), "{text}");
-    assert!(text.ends_with("1 parsed, 1 failed\n"), "{text}");
+    assert!(text.ends_with("1 parsed, 1 planned, 0 unsupported, 0 did not plan, 1 failed to load or parse\n"), "{text}");
+    // A rule that parses but names a column the table lacks does not plan: exit 1.
+    std::fs::remove_file(dir.path().join("b_bad.yaml")).expect("remove");
+    write(dir.path(), "c_col.yaml", "id: 10\nname: col\nquery: |\n  DeviceInfo\n  | where DeviceNme == 'x'\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("c_col.yaml:5:11: error: unknown column or name `DeviceNme` (did you mean `DeviceName`?)"), "{text}");
+    // An unsupported construct is named, with its place, and is not a failure.
+    std::fs::remove_file(dir.path().join("c_col.yaml")).expect("remove");
+    write(dir.path(), "d_ext.yaml", "id: 11\nname: ext\nquery: |\n  externaldata(x:string)[@'https://example.com/x.csv']\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("d_ext.yaml:4:3: unsupported: `externaldata` (lakehunt reads only the lake) is not supported"), "{text}");
+    assert!(text.ends_with("2 parsed, 1 planned, 1 unsupported, 0 did not plan, 0 failed to load or parse\n"), "{text}");
     let missing = run(&["rules", "lint", "/nonexistent/rules"]);
     assert_eq!(missing.status.code(), Some(2));
 }
@@ -84,12 +99,13 @@ fn broken_yaml_without_a_query_block_is_reported_at_its_position() {
 }
 
 #[test]
-fn lint_warns_about_misspelt_functions_without_failing() {
+fn lint_warns_about_misspelt_functions_and_the_plan_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "typo.yaml", "id: 9\nname: typo\nquery: |\n  DeviceProcessEvents\n  | extend f = tolowr(FileName)\n");
     let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("typo.yaml:5:16: warning: unknown function `tolowr` (did you mean `tolower`?)"), "{text}");
-    assert!(text.ends_with("1 parsed, 0 failed\n"), "{text}");
+    assert!(text.contains("typo.yaml:5:16: error: unknown function `tolowr()` (did you mean `tolower`?)"), "{text}");
+    assert!(text.ends_with("1 parsed, 0 planned, 0 unsupported, 1 did not plan, 0 failed to load or parse\n"), "{text}");
 }
