@@ -139,8 +139,10 @@ impl Planner<'_> {
                 };
                 let s = self.as_string(a.remove(2), types[2], span)?;
                 let pattern = a.remove(0);
-                // regexp_match gives every group; Kusto's extract gives one, or "" with no match.
-                let groups = f::regexp_match(s, pattern, None);
+                // regexp_match lists the capture groups only; wrapped in one more group,
+                // the whole match is group 1 and Kusto's group g is g + 1.
+                let wrapped = f::concat(vec![lit("("), pattern, lit(")")]);
+                let groups = f::regexp_match(s, wrapped, None);
                 let item = datafusion::functions_nested::expr_fn::array_element(groups, lit(group + 1));
                 core::coalesce(vec![item, lit("")])
             }

@@ -316,7 +316,8 @@ impl Planner<'_> {
         let plan = self.tabular(table)?;
         let first = plan.schema().field(0).name().clone();
         let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
-            .project(vec![datafusion::prelude::col(Column::from_name(first))])
+            // A name of its own, so that the outer query's columns stay unambiguous.
+            .project(vec![datafusion::prelude::col(Column::from_name(first)).alias("__in_value")])
             .and_then(|b| b.build())
             .map_err(self.df(table.span()))?;
         let sub = datafusion::logical_expr::Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() };

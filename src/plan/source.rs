@@ -179,7 +179,10 @@ impl Planner<'_> {
                 exprs.push(lit(leg_name.clone()).alias(c.clone()));
             }
             for (n, ty) in &columns {
-                let e = super::expr::find_column(plan.schema(), n).unwrap_or_else(|| lit(null_of(*ty)));
+                // A leg without the column gives null there; for strings that is "" (strings
+                // are never null in Kusto).
+                let missing = if *ty == KustoType::String { lit("") } else { lit(null_of(*ty)) };
+                let e = super::expr::find_column(plan.schema(), n).unwrap_or(missing);
                 let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(*ty));
                 exprs.push(e.alias_with_metadata(n.clone(), meta));
             }

@@ -16,12 +16,20 @@ use crate::catalog::KustoType;
 use crate::kql::Span;
 use crate::kql::ast::{Expr as Ast, NamedExpr};
 
-/// One output column of the aggregate step: the aggregate under an internal name, and
-/// the expression over it that gives the Kusto value.
+/// One aggregate: computed under the internal name `__agg<i>`, then finished into the
+/// Kusto value.
 struct Output {
-    name: String,
     aggregate: Expr,
     finish: Finish,
+}
+
+/// One output column after the by-columns, in order.
+enum Final {
+    /// Aggregate `i` under a name.
+    Agg(usize, String),
+    /// An expression over aggregates (`strcat_array(make_list(x), ",")`), its aggregate
+    /// calls replaced by their internal names.
+    Expr(String, Ast),
 }
 
 /// What turns an aggregate's raw value into Kusto's.
@@ -53,17 +61,59 @@ impl Planner<'_> {
         }
         let mut names = UniqueNames::with_reserved(by_names.iter().map(String::as_str));
         let mut outputs = Vec::new();
+        let mut finals = Vec::new();
         for item in aggs {
-            self.aggregate_item(item, &schema, &by_names, &mut names, &mut outputs)?;
+            self.aggregate_item(item, &schema, &by_names, &mut names, &mut outputs, &mut finals)?;
         }
         let aggregates: Vec<Expr> = outputs.iter().enumerate().map(|(i, o)| o.aggregate.clone().alias(format!("__agg{i}"))).collect();
         let grouped = LogicalPlanBuilder::from(input).aggregate(group, aggregates).and_then(|b| b.build()).map_err(self.df(span))?;
-        let mut finals: Vec<Expr> = by_names.iter().map(|n| col(datafusion::common::Column::from_name(n.clone()))).collect();
-        for (i, o) in outputs.into_iter().enumerate() {
+        let by_cols = || by_names.iter().map(|n| col(datafusion::common::Column::from_name(n.clone())));
+        let mut finished: Vec<Expr> = by_cols().collect();
+        for (i, o) in outputs.iter().enumerate() {
             let raw = col(datafusion::common::Column::from_name(format!("__agg{i}")));
-            finals.push(self.finish_value(o.finish, raw, span)?.alias(o.name));
+            finished.push(self.finish_value(o.finish, raw, span)?.alias(format!("__agg{i}")));
         }
-        LogicalPlanBuilder::from(grouped).project(finals).and_then(|b| b.build()).map_err(self.df(span))
+        let finished = LogicalPlanBuilder::from(grouped).project(finished).and_then(|b| b.build()).map_err(self.df(span))?;
+        let mut out: Vec<Expr> = by_cols().collect();
+        for f in finals {
+            out.push(match f {
+                Final::Agg(i, name) => col(datafusion::common::Column::from_name(format!("__agg{i}"))).alias(name),
+                Final::Expr(name, ast) => self.scalar(&ast, &finished.schema().clone())?.alias(name),
+            });
+        }
+        LogicalPlanBuilder::from(finished).project(out).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    /// Replaces each aggregate call inside `e` by the name of a new aggregate output.
+    fn extract_aggregates(&mut self, e: &Ast, schema: &DFSchema, outputs: &mut Vec<Output>) -> Result<Ast, PlanError> {
+        let mut rec = |p: &mut Self, x: &Ast| p.extract_aggregates(x, schema, outputs);
+        Ok(match e {
+            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() => {
+                let mut a = Vec::new();
+                for arg in args {
+                    a.push(self.scalar(arg, schema)?);
+                }
+                let (aggregate, finish) = self.aggregate(&name.name, a, args, *span, schema)?;
+                outputs.push(Output { aggregate, finish });
+                Ast::Name(crate::kql::ast::Ident::new(format!("__agg{}", outputs.len() - 1), *span))
+            }
+            Ast::Call { name, args, span } => {
+                let mut new = Vec::new();
+                for a in args {
+                    new.push(rec(self, a)?);
+                }
+                Ast::Call { name: name.clone(), args: new, span: *span }
+            }
+            Ast::Binary { op, left, right, span } => Ast::Binary { op: *op, left: Box::new(rec(self, left)?), right: Box::new(rec(self, right)?), span: *span },
+            Ast::StrBinary { op, left, right, span } => {
+                Ast::StrBinary { op: op.clone(), left: Box::new(rec(self, left)?), right: Box::new(rec(self, right)?), span: *span }
+            }
+            Ast::Paren(inner, span) => Ast::Paren(Box::new(rec(self, inner)?), *span),
+            Ast::Neg { minus, expr, span } => Ast::Neg { minus: *minus, expr: Box::new(rec(self, expr)?), span: *span },
+            Ast::Member { target, member, span } => Ast::Member { target: Box::new(rec(self, target)?), member: member.clone(), span: *span },
+            Ast::Index { target, index, span } => Ast::Index { target: Box::new(rec(self, target)?), index: Box::new(rec(self, index)?), span: *span },
+            other => other.clone(),
+        })
     }
 
     fn aggregate_item(
@@ -73,13 +123,27 @@ impl Planner<'_> {
         by_names: &[String],
         names: &mut UniqueNames,
         outputs: &mut Vec<Output>,
+        finals: &mut Vec<Final>,
     ) -> Result<(), PlanError> {
-        let Ast::Call { name: f, args, span } = strip(&item.expr) else {
-            return Err(self.invalid(item.expr.span(), "summarize needs an aggregation function call here"));
+        let call = match strip(&item.expr) {
+            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min") => {
+                Some((name.name.as_str(), args, *span))
+            }
+            _ => None,
         };
-        let f = f.name.as_str();
+        let Some((f, args, span)) = call else {
+            let name = match item.names.as_slice() {
+                [n] => n.name.clone(),
+                _ => names.column(),
+            };
+            let name = names.unique(&name);
+            let ast = self.extract_aggregates(&item.expr, schema, outputs)?;
+            finals.push(Final::Expr(name, ast));
+            return Ok(());
+        };
+        let span = &span;
         if matches!(f, "arg_max" | "arg_min") {
-            return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, names, outputs);
+            return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, names, outputs, finals);
         }
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
@@ -92,7 +156,8 @@ impl Planner<'_> {
             a.push(self.scalar(arg, schema)?);
         }
         let (aggregate, finish) = self.aggregate(f, a, args, *span, schema)?;
-        outputs.push(Output { name, aggregate, finish });
+        outputs.push(Output { aggregate, finish });
+        finals.push(Final::Agg(outputs.len() - 1, name));
         Ok(())
     }
 
@@ -209,6 +274,7 @@ impl Planner<'_> {
         by_names: &[String],
         names: &mut UniqueNames,
         outputs: &mut Vec<Output>,
+        finals: &mut Vec<Final>,
     ) -> Result<(), PlanError> {
         let Some((target, rest)) = args.split_first() else {
             return Err(self.invalid(span, "arg_max()/arg_min() need the expression to maximise"));
@@ -222,7 +288,8 @@ impl Planner<'_> {
             _ => result_name(target).unwrap_or_else(|| prefix.to_string()),
         };
         let mut taken = vec![target_name.clone()];
-        outputs.push(Output { name: names.unique(&target_name), aggregate: agg::first_value(t, order.clone()), finish: Finish::Keep });
+        outputs.push(Output { aggregate: agg::first_value(t, order.clone()), finish: Finish::Keep });
+        finals.push(Final::Agg(outputs.len() - 1, names.unique(&target_name)));
         for (i, a) in rest.iter().enumerate() {
             if matches!(a, Ast::Star(_)) {
                 for (q, field) in schema.iter() {
@@ -232,7 +299,8 @@ impl Planner<'_> {
                     }
                     taken.push(n.clone());
                     let c = Expr::Column(datafusion::common::Column::new(q.cloned(), n));
-                    outputs.push(Output { name: names.unique(n), aggregate: agg::first_value(c, order.clone()), finish: Finish::Keep });
+                    outputs.push(Output { aggregate: agg::first_value(c, order.clone()), finish: Finish::Keep });
+                    finals.push(Final::Agg(outputs.len() - 1, names.unique(n)));
                 }
                 continue;
             }
@@ -242,7 +310,8 @@ impl Planner<'_> {
             };
             let v = self.scalar(value, schema)?;
             taken.push(name.clone());
-            outputs.push(Output { name: names.unique(&name), aggregate: agg::first_value(v, order.clone()), finish: Finish::Keep });
+            outputs.push(Output { aggregate: agg::first_value(v, order.clone()), finish: Finish::Keep });
+            finals.push(Final::Agg(outputs.len() - 1, names.unique(&name)));
         }
         Ok(())
     }

@@ -13,3 +13,4 @@ mod pruning;
 mod query_cli;
 mod rules_lint;
 mod seed_rule;
+mod slt;
