@@ -92,6 +92,47 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().chars().take(200).collect()
 }
 
+/// What `translate` and `query --sql` make of a query, against running the plan itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoundTrip {
+    /// The query does not plan or run as KQL: nothing to compare.
+    NotRun,
+    /// The SQL gives the same rows.
+    Same,
+    /// It does not; why.
+    Differs(String),
+}
+
+/// Plans `kql` with `cx`, runs the plan, unparses it to SQL, runs the SQL in the same
+/// session, and compares the rows (as multisets; reals must be equal, NaN equals NaN).
+pub async fn round_trip(ctx: &SessionContext, cx: &PlanContext, kql: &str) -> RoundTrip {
+    let Ok(plan) = plan_kql(kql, cx) else { return RoundTrip::NotRun };
+    let sql = match crate::plan::to_sql(&plan) {
+        Ok(s) => s,
+        Err(e) => return RoundTrip::Differs(format!("cannot unparse: {}", first_line(&e.strip_backtrace()))),
+    };
+    let direct = match ctx.execute_logical_plan(plan).await {
+        Ok(df) => df.collect().await,
+        Err(e) => Err(e),
+    };
+    let Ok(direct) = direct else { return RoundTrip::NotRun };
+    let via_sql = match ctx.sql(&sql).await {
+        Ok(df) => df.collect().await,
+        Err(e) => Err(e),
+    };
+    let via_sql = match via_sql {
+        Ok(b) => b,
+        Err(e) => return RoundTrip::Differs(format!("the SQL fails: {}\n{sql}", first_line(&e.strip_backtrace()))),
+    };
+    let (_, a) = batches_to_cells(&direct);
+    let (_, b) = batches_to_cells(&via_sql);
+    let rules = RowRules { ordered: false, partial: false, tol: Tolerance { real: 1e-12, unordered_arrays: false } };
+    match compare_rows(&b, &a, rules) {
+        Ok(()) => RoundTrip::Same,
+        Err(m) => RoundTrip::Differs(format!("{m}\n{sql}")),
+    }
+}
+
 /// How expected rows are compared with ours.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowRules {

@@ -79,17 +79,26 @@ impl Planner<'_> {
     fn rename_all(&self, joined: LogicalPlan, exprs: Vec<Expr>, names: Vec<String>, span: Span) -> Result<LogicalPlan, PlanError> {
         let unique = dedup_join_names(&names);
         let exprs: Vec<Expr> = exprs.into_iter().zip(unique).map(|(e, n)| e.alias(n)).collect();
-        LogicalPlanBuilder::from(joined).project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+        let plan = LogicalPlanBuilder::from(joined).project(exprs).and_then(|b| b.build()).map_err(self.df(span))?;
+        self.boxed(plan, span)
     }
 
     fn join_plans(&self, left: LogicalPlan, right: LogicalPlan, join: JoinType, keys: &[(String, String)], span: Span) -> Result<LogicalPlan, PlanError> {
-        let left_keys: Vec<Column> = keys.iter().map(|(l, _)| Column::new(Some(TableReference::bare(LEFT)), l)).collect();
-        let right_keys: Vec<Column> = keys.iter().map(|(_, r)| Column::new(Some(TableReference::bare(RIGHT)), r)).collect();
-        let right = LogicalPlanBuilder::from(right).alias(RIGHT).and_then(|b| b.build()).map_err(self.df(span))?;
-        LogicalPlanBuilder::from(left)
+        // Null keys match each other, as measured on the real engine (reference notes §2.5):
+        // `IS NOT DISTINCT FROM`, which the optimizer turns into hash-join keys that let
+        // nulls meet, and which the SQL that `translate` prints keeps.
+        let on = keys
+            .iter()
+            .map(|(l, r)| {
+                let (l, r) = (side_col(LEFT, l), side_col(RIGHT, r));
+                Expr::BinaryExpr(datafusion::logical_expr::BinaryExpr::new(Box::new(l), datafusion::logical_expr::Operator::IsNotDistinctFrom, Box::new(r)))
+            })
+            .reduce(Expr::and);
+        let right = LogicalPlanBuilder::from(unboxed(right)).alias(RIGHT).and_then(|b| b.build()).map_err(self.df(span))?;
+        let none: (Vec<Column>, Vec<Column>) = (Vec::new(), Vec::new());
+        LogicalPlanBuilder::from(unboxed(left))
             .alias(LEFT)
-            // Null keys match each other, as measured on the real engine (reference notes §2.5).
-            .and_then(|b| b.join_detailed(right, join, (left_keys, right_keys), None, NullEquality::NullEqualsNull))
+            .and_then(|b| b.join_detailed(right, join, none, on, NullEquality::NullEqualsNull))
             .and_then(|b| b.build())
             .map_err(self.df(span))
     }
@@ -180,6 +189,15 @@ impl Planner<'_> {
             other => return Err(self.unsupported(other.span(), "this join condition (only equality keys)")),
         }
         Ok(())
+    }
+}
+
+/// A derived table's input: the join names each side itself, and the unparser loses track
+/// of two aliases stacked on one input.
+fn unboxed(plan: LogicalPlan) -> LogicalPlan {
+    match plan {
+        LogicalPlan::SubqueryAlias(alias) => alias.input.as_ref().clone(),
+        other => other,
     }
 }
 

@@ -141,7 +141,64 @@ pub fn plan_script(src: &str, script: &Script, cx: &PlanContext) -> Result<Logic
 
 /// The DataFusion SQL of a plan (what `translate` prints).
 pub fn to_sql(plan: &LogicalPlan) -> datafusion::common::Result<String> {
-    Ok(datafusion::sql::unparser::plan_to_sql(plan)?.to_string())
+    let spellable = spell_values(spell_literals(plan.clone())?)?;
+    Ok(datafusion::sql::unparser::plan_to_sql(&spellable)?.to_string())
+}
+
+/// Rewrites each VALUES list as one-row selects joined by `UNION ALL`, which the unparser
+/// can print where a query needs it.
+fn spell_values(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> {
+    use datafusion::common::tree_node::Transformed;
+    plan.transform_up_with_subqueries(|p| {
+        let LogicalPlan::Values(values) = &p else { return Ok(Transformed::no(p)) };
+        let names: Vec<String> = values.schema.fields().iter().map(|f| f.name().clone()).collect();
+        let mut selects = Vec::new();
+        for row in &values.values {
+            let exprs: Vec<Expr> = row.iter().zip(&names).map(|(e, n)| e.clone().alias(n.clone())).collect();
+            selects.push(std::sync::Arc::new(datafusion::logical_expr::LogicalPlanBuilder::empty(true).project(exprs)?.build()?));
+        }
+        let spelled = match selects.len() {
+            1 => selects.remove(0).as_ref().clone(),
+            _ => LogicalPlan::Union(datafusion::logical_expr::Union::try_new_with_loose_types(selects)?),
+        };
+        Ok(Transformed::yes(spelled))
+    })
+    .map(|t| t.data)
+}
+
+/// Rewrites the literals SQL has no syntax for: a timespan becomes `arrow_cast` of its
+/// nanoseconds, and NaN and the infinities become casts of their names.
+fn spell_literals(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> {
+    use datafusion::common::ScalarValue;
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    let rewrite = |e: Expr| -> datafusion::common::Result<Transformed<Expr>> {
+        Ok(match &e {
+            Expr::Literal(ScalarValue::DurationNanosecond(Some(n)), _) => {
+                Transformed::yes(types::nanos_to_timespan(datafusion::logical_expr::lit(*n)))
+            }
+            Expr::Literal(ScalarValue::Float64(Some(f)), _) if !f.is_finite() => {
+                let name = if f.is_nan() { "NaN" } else if *f > 0.0 { "Infinity" } else { "-Infinity" };
+                Transformed::yes(Expr::Cast(datafusion::logical_expr::Cast::new(
+                    Box::new(datafusion::logical_expr::lit(name)),
+                    datafusion::arrow::datatypes::DataType::Float64,
+                )))
+            }
+            // A typed null keeps its type through SQL as a cast.
+            Expr::Literal(v, _) if v.is_null() && !matches!(v, ScalarValue::Null) => {
+                let dt = v.data_type();
+                let null = datafusion::logical_expr::lit(ScalarValue::Null);
+                Transformed::yes(match dt {
+                    datafusion::arrow::datatypes::DataType::Duration(_) | datafusion::arrow::datatypes::DataType::Timestamp(_, _) => {
+                        datafusion::functions::expr_fn::arrow_cast(null, datafusion::logical_expr::lit(dt.to_string()))
+                    }
+                    _ => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(null), dt)),
+                })
+            }
+            _ => Transformed::no(e),
+        })
+    };
+    plan.transform_up_with_subqueries(|p| p.map_expressions(|e| e.transform_up(rewrite)))
+        .map(|t| t.data)
 }
 
 /// A `let` binding.
@@ -161,11 +218,13 @@ pub(crate) struct Planner<'a> {
     cx: &'a PlanContext,
     scopes: Vec<BTreeMap<String, Binding>>,
     depth: usize,
+    /// Numbers the derived tables that [`Planner::boxed`] makes.
+    boxes: std::cell::Cell<usize>,
 }
 
 impl<'a> Planner<'a> {
     fn new(src: &'a str, cx: &'a PlanContext) -> Self {
-        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0 }
+        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0, boxes: std::cell::Cell::new(0) }
     }
 
     fn bind(&mut self, name: &str, value: &LetValue) -> Result<(), PlanError> {
@@ -194,6 +253,15 @@ impl<'a> Planner<'a> {
 
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// `plan` as a derived table of its own. A projection that names columns is boxed so
+    /// that the SQL `translate` prints nests a subquery there: DataFusion's unparser
+    /// otherwise folds projections together and loses the names the next step reads.
+    pub(crate) fn boxed(&self, plan: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
+        let n = self.boxes.get() + 1;
+        self.boxes.set(n);
+        datafusion::logical_expr::LogicalPlanBuilder::from(plan).alias(format!("__t{n}")).and_then(|b| b.build()).map_err(self.df(span))
     }
 
     pub(crate) fn unsupported(&self, span: Span, what: impl std::fmt::Display) -> PlanError {

@@ -70,6 +70,18 @@ pub fn aggregate_name(f: &str, args: &[Expr]) -> Option<String> {
     })
 }
 
+/// Every aggregation function the official parser knows (reference notes §3.4), so that
+/// one lakehunt lacks is refused as unsupported rather than misread as a scalar call.
+pub const KUSTO_AGGREGATES: &[&str] = &[
+    "any", "anyif", "arg_max", "arg_min", "argmax", "argmin", "avg", "avgif", "binary_all_and", "binary_all_or", "binary_all_xor",
+    "buildschema", "cnt", "count", "count_distinct", "count_distinctif", "countif", "covariance", "covarianceif", "covariancep",
+    "covariancepif", "dcount", "dcountif", "hll", "hll_if", "hll_merge", "make_bag", "make_bag_if", "make_dictionary", "make_list",
+    "make_list_if", "make_list_with_nulls", "make_set", "make_set_if", "makelist", "makeset", "max", "maxif", "merge_tdigest", "min",
+    "minif", "percentile", "percentiles", "percentiles_array", "percentilew", "percentilesw", "percentilesw_array", "stdev", "stdevif",
+    "stdevp", "sum", "sumif", "take_any", "take_anyif", "tdigest", "tdigest_merge", "variance", "varianceif", "variancep",
+    "variancepif",
+];
+
 /// Hands out unique names: the first use of a name keeps it, later ones get the smallest
 /// free numeric suffix (the binder's `MakeColumnNamesUnique`, reference notes §2.4).
 #[derive(Debug, Default)]

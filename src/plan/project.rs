@@ -144,7 +144,8 @@ pub(crate) fn named(e: Expr, name: &str) -> Expr {
 }
 
 pub(crate) fn build_projection(p: &Planner<'_>, input: LogicalPlan, exprs: Vec<Expr>, span: Span) -> Result<LogicalPlan, PlanError> {
-    LogicalPlanBuilder::from(input).project(exprs).and_then(|b| b.build()).map_err(p.df(span))
+    let plan = LogicalPlanBuilder::from(input).project(exprs).and_then(|b| b.build()).map_err(p.df(span))?;
+    p.boxed(plan, span)
 }
 
 fn columns_where(input: &LogicalPlan, keep: impl Fn(&str) -> bool) -> Vec<Expr> {

@@ -77,28 +77,34 @@ impl Planner<'_> {
         for chunk in values.chunks(columns.len()) {
             let mut row = Vec::new();
             for (cell, &ty) in chunk.iter().zip(&types) {
-                row.push(Expr::Literal(self.cell(cell, ty)?, None));
+                row.push(self.cell(cell, ty)?);
             }
             rows.push(row);
         }
-        let base = if rows.is_empty() {
-            let nulls: Vec<Expr> = types.iter().enumerate().map(|(i, &t)| lit(null_of(t)).alias(format!("column{}", i + 1))).collect();
+        let names: Vec<String> = columns.iter().map(|(n, _)| n.name.clone()).collect();
+        self.rows_plan(&names, &types, rows, span)
+    }
+
+    /// A table of constant rows, in order (a VALUES list; `to_sql` spells it as one-row
+    /// selects for the unparser), or an empty relation with the columns when there are no
+    /// rows. Boxed: the unparser drops a filter written straight over it.
+    pub(crate) fn rows_plan(&self, names: &[String], types: &[KustoType], rows: Vec<Vec<ScalarValue>>, span: Span) -> Result<LogicalPlan, PlanError> {
+        let named = |i: usize, e: Expr| {
+            let ty = types[i];
+            let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(ty));
+            e.alias_with_metadata(names[i].clone(), meta)
+        };
+        let plan = if rows.is_empty() {
+            let nulls = types.iter().enumerate().map(|(i, &t)| named(i, lit(null_of(t)))).collect::<Vec<_>>();
             LogicalPlanBuilder::empty(false).project(nulls)
         } else {
-            LogicalPlanBuilder::values(rows)
+            let values = rows.into_iter().map(|r| r.into_iter().map(|v| Expr::Literal(v, None)).collect()).collect();
+            let columns = (0..names.len()).map(|i| named(i, col(Column::from_name(format!("column{}", i + 1))))).collect::<Vec<_>>();
+            LogicalPlanBuilder::values(values).and_then(|b| b.project(columns))
         }
+        .and_then(|b| b.build())
         .map_err(self.df(span))?;
-        let exprs: Vec<Expr> = columns
-            .iter()
-            .zip(&types)
-            .enumerate()
-            .map(|(i, ((name, _), &ty))| {
-                let c = col(Column::from_name(format!("column{}", i + 1)));
-                let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(ty));
-                c.alias_with_metadata(name.name.clone(), meta)
-            })
-            .collect();
-        base.project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+        self.boxed(plan, span)
     }
 
     pub(crate) fn column_type(&self, ty: &Ident) -> Result<KustoType, PlanError> {

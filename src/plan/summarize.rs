@@ -74,6 +74,7 @@ impl Planner<'_> {
             finished.push(self.finish_value(o.finish, raw, span)?.alias(format!("__agg{i}")));
         }
         let finished = LogicalPlanBuilder::from(grouped).project(finished).and_then(|b| b.build()).map_err(self.df(span))?;
+        let finished = self.boxed(finished, span)?;
         let mut out: Vec<Expr> = by_cols().collect();
         for f in finals {
             out.push(match f {
@@ -81,7 +82,8 @@ impl Planner<'_> {
                 Final::Expr(name, ast) => self.scalar(&ast, &finished.schema().clone())?.alias(name),
             });
         }
-        LogicalPlanBuilder::from(finished).project(out).and_then(|b| b.build()).map_err(self.df(span))
+        let plan = LogicalPlanBuilder::from(finished).project(out).and_then(|b| b.build()).map_err(self.df(span))?;
+        self.boxed(plan, span)
     }
 
     /// Replaces each aggregate call inside `e` by the name of a new aggregate output.
@@ -96,6 +98,9 @@ impl Planner<'_> {
                 let (aggregate, finish) = self.aggregate(&name.name, a, args, *span, schema)?;
                 outputs.push(Output { aggregate, finish });
                 Ast::Name(crate::kql::ast::Ident::new(format!("__agg{}", outputs.len() - 1), *span))
+            }
+            Ast::Call { name, span, .. } if super::names::KUSTO_AGGREGATES.contains(&name.name.as_str()) => {
+                return Err(self.unsupported(*span, format!("the aggregation `{}()` here", name.name)));
             }
             Ast::Call { name, args, span } => {
                 let mut new = Vec::new();
@@ -133,11 +138,15 @@ impl Planner<'_> {
         };
         let Some((f, args, span)) = call else {
             let name = match item.names.as_slice() {
-                [n] => n.name.clone(),
+                [n] => names.unique(&n.name),
+                // column() hands out a free name and marks it used.
                 _ => names.column(),
             };
-            let name = names.unique(&name);
+            let before = outputs.len();
             let ast = self.extract_aggregates(&item.expr, schema, outputs)?;
+            if outputs.len() == before {
+                return Err(self.invalid(item.expr.span(), "summarize needs an aggregation here (count(), sum(x), make_set(x), …)"));
+            }
             finals.push(Final::Expr(name, ast));
             return Ok(());
         };

@@ -101,7 +101,8 @@ impl Planner<'_> {
             return Err(self.invalid(span, msg));
         };
         let scan = LogicalPlanBuilder::scan(datafusion::common::TableReference::bare(name), source, None).map_err(self.df(span))?;
-        with_time_generated(scan).and_then(|b| b.build()).map_err(self.df(span))
+        let plan = with_time_generated(scan).and_then(|b| b.build()).map_err(self.df(span))?;
+        if matches!(plan, LogicalPlan::Projection(_)) { self.boxed(plan, span) } else { Ok(plan) }
     }
 
     fn tabular_call(&mut self, name: &str, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
@@ -234,27 +235,20 @@ impl Planner<'_> {
     }
 
     fn getschema(&self, input: &LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
-        let rows: Vec<Vec<Expr>> = input
+        let rows: Vec<Vec<ScalarValue>> = input
             .schema()
             .fields()
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 let ty = super::types::field_type(f);
-                vec![lit(f.name().clone()), lit(i as i32), lit(dotnet_type(ty)), lit(ty.name())]
+                let text = |s: &str| ScalarValue::Utf8(Some(s.to_string()));
+                vec![text(f.name()), ScalarValue::Int32(Some(i as i32)), text(dotnet_type(ty)), text(ty.name())]
             })
             .collect();
-        if rows.is_empty() {
-            return Err(self.unsupported(span, "getschema of a table without columns"));
-        }
-        let names = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"];
-        let values = LogicalPlanBuilder::values(rows).map_err(self.df(span))?;
-        let exprs: Vec<Expr> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| datafusion::prelude::col(Column::from_name(format!("column{}", i + 1))).alias(*n))
-            .collect();
-        values.project(exprs).and_then(|b| b.build()).map_err(self.df(span))
+        use crate::catalog::KustoType as K;
+        let names: Vec<String> = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"].iter().map(|s| s.to_string()).collect();
+        self.rows_plan(&names, &[K::String, K::Int, K::String, K::String], rows, span)
     }
 
     /// The plan to return: the last tabular statement's.

@@ -8,7 +8,7 @@ use lakehunt::rules::load_rule;
 
 use super::common::shared;
 
-fn corpus_files() -> Vec<PathBuf> {
+pub fn corpus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = super::common::files_under(&shared().join("corpus"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))

@@ -14,3 +14,4 @@ mod query_cli;
 mod rules_lint;
 mod seed_rule;
 mod slt;
+mod translate_round_trip;
