@@ -180,6 +180,12 @@ impl Parser<'_> {
                 Tok::Dot if self.member_ahead() => {
                     self.bump();
                     let member = self.ident("a member name after `.`")?;
+                    // `x.63z` has no spelling that reads back the same after a number
+                    // (`1.5 .63z` lexes `.63` as a number; found by the fuzzer): write x['63z'].
+                    if member.name.starts_with(|c: char| c.is_ascii_digit()) {
+                        let msg = format!("a member name cannot start with a digit: write ['{}']", member.name);
+                        return Err(ParseError::new(self.src, member.span, msg));
+                    }
                     if self.at(&Tok::LParen) && self.span().start == member.span.end {
                         let (args, end) = self.call_args()?;
                         let span = expr.span().to(end);
