@@ -120,10 +120,10 @@ fn the_readme_quick_start_finds_the_planted_commands() {
     // cmd.exe processes that _truth/planted.jsonl lists.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
-    let line = readme.lines().find(|l| l.starts_with("cargo run -q -- query --sql ")).expect("quick start command");
-    let query = line.trim_start_matches("cargo run -q -- query --sql ").trim_matches('"');
+    let line = readme.lines().find(|l| l.starts_with("cargo run -q -- query ")).expect("quick start command");
+    let query = line.trim_start_matches("cargo run -q -- query ").trim_matches('"');
     let lake = root.join("data/lake");
-    let out = run(&["query", "--lake", lake.to_str().expect("utf-8"), "--sql", "--format", "csv", query]);
+    let out = run(&["query", "--lake", lake.to_str().expect("utf-8"), "--format", "csv", query]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
     for p in truth(&lake, "planted.jsonl") {
