@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod dynamic;
+pub mod mv_items;
 pub mod rowwise;
 pub mod strings;
 pub mod text;
@@ -39,6 +40,8 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
+        let mv = ScalarUDF::new_from_impl(mv_items::MvItems::default());
+        scalars.insert(mv.name().to_string(), Arc::new(mv));
         Self { scalars }
     }
 

@@ -8,6 +8,7 @@ mod calls;
 mod error;
 mod expr;
 mod join;
+mod mv_expand;
 pub mod literal;
 pub mod names;
 mod project;

@@ -188,6 +188,7 @@ impl Planner<'_> {
                 LogicalPlanBuilder::from(input).sort_with_limit(sort, Some(n)).and_then(|b| b.limit(0, Some(n))).and_then(|b| b.build()).map_err(self.df(span))
             }
             OpKind::Distinct(items) => self.distinct(input, items, span),
+            OpKind::MvExpand { params, items, limit } => self.mv_expand(input, params, items, limit.as_ref(), span),
             OpKind::Count => {
                 let count = datafusion::functions_aggregate::expr_fn::count(lit(1i64)).alias("Count");
                 LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), vec![count]).and_then(|b| b.build()).map_err(self.df(span))
@@ -208,7 +209,7 @@ impl Planner<'_> {
     }
 
     /// A row count: a constant, non-negative long.
-    fn count_arg(&mut self, e: &Ast) -> Result<usize, PlanError> {
+    pub(crate) fn count_arg(&mut self, e: &Ast) -> Result<usize, PlanError> {
         match self.constant(e)? {
             Expr::Literal(ScalarValue::Int64(Some(n)), _) if n >= 0 => Ok(n as usize),
             Expr::Literal(ScalarValue::Int32(Some(n)), _) if n >= 0 => Ok(n as usize),

