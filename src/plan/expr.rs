@@ -6,7 +6,7 @@ use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::{Expr, ExprSchemable, Operator, binary_expr, lit};
 
-use super::types::{expr_type, is_numeric, typed_lit};
+use super::types::{expr_type, typed_lit};
 use super::{Binding, PlanError, Planner};
 use crate::catalog::KustoType;
 use crate::kql::Span;
@@ -271,7 +271,7 @@ impl Planner<'_> {
         match op {
             ListOp::In | ListOp::NotIn => {
                 let v = widen_int(v, tv);
-                let items = items.into_iter().map(|i| if tv == KustoType::String { i } else { cast_like(i, tv) }).collect();
+                // DataFusion coerces the list to the value's type.
                 let negated = op == ListOp::NotIn;
                 let e = v.clone().in_list(items, negated);
                 Ok(total_bool(e, v, negated, ctx))
@@ -351,7 +351,7 @@ impl Planner<'_> {
                 // Total, like the other string operators: a null value does not match.
                 return Ok(datafusion::functions::core::expr_fn::coalesce(vec![m, lit(false)]));
             }
-            "contains" | "containscs" if base == "containscs" => "kql_contains_cs",
+            "containscs" => "kql_contains_cs",
             "notcontains" => return Ok(Expr::Not(Box::new(self.cx.registry.call("kql_contains", vec![a, b]).map_err(self.df(span))?))),
             "notcontainscs" => return Ok(Expr::Not(Box::new(self.cx.registry.call("kql_contains_cs", vec![a, b]).map_err(self.df(span))?))),
             "has" | "has_cs" | "hasprefix" | "hasprefix_cs" | "hassuffix" | "hassuffix_cs" | "contains" | "contains_cs" | "startswith"
@@ -406,14 +406,6 @@ fn to_timespan(nanos: Expr) -> Expr {
 /// Kusto computes with `long`: `int` operands widen.
 fn widen_int(e: Expr, ty: KustoType) -> Expr {
     if ty == KustoType::Int { cast(e, DataType::Int64) } else { e }
-}
-
-fn cast_like(e: Expr, ty: KustoType) -> Expr {
-    match ty {
-        KustoType::Int | KustoType::Long => e,
-        _ if is_numeric(ty) => e,
-        _ => e,
-    }
 }
 
 fn numeric(op: BinOp, a: Expr, b: Expr, real: bool) -> Expr {

@@ -64,7 +64,3 @@ fn arrow_cast(e: Expr, to: &DataType) -> Expr {
     datafusion::functions::expr_fn::arrow_cast(e, datafusion::logical_expr::lit(to.to_string()))
 }
 
-/// Whether the type is numeric (int, long or real).
-pub fn is_numeric(t: KustoType) -> bool {
-    matches!(t, KustoType::Int | KustoType::Long | KustoType::Real)
-}
