@@ -91,13 +91,8 @@ impl Planner<'_> {
         let mut rec = |p: &mut Self, x: &Ast| p.extract_aggregates(x, schema, outputs);
         Ok(match e {
             Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() => {
-                let mut a = Vec::new();
-                for arg in args {
-                    a.push(self.scalar(arg, schema)?);
-                }
-                let (aggregate, finish) = self.aggregate(&name.name, a, args, *span, schema)?;
-                outputs.push(Output { aggregate, finish });
-                Ast::Name(crate::kql::ast::Ident::new(format!("__agg{}", outputs.len() - 1), *span))
+                let i = self.push_aggregate(&name.name, args, *span, schema, outputs)?;
+                Ast::Name(crate::kql::ast::Ident::new(format!("__agg{i}"), *span))
             }
             Ast::Call { name, span, .. } if super::names::KUSTO_AGGREGATES.contains(&name.name.as_str()) => {
                 return Err(self.unsupported(*span, format!("the aggregation `{}()` here", name.name)));
@@ -160,14 +155,20 @@ impl Planner<'_> {
             [n, ..] => return Err(self.unsupported(n.span, "several names for one aggregate")),
         };
         let name = names.unique(&name);
-        let mut a = Vec::new();
+        let i = self.push_aggregate(f, args, *span, schema, outputs)?;
+        finals.push(Final::Agg(i, name));
+        Ok(())
+    }
+
+    /// Lowers the aggregate call `f(args)` into a new output; its index.
+    fn push_aggregate(&mut self, f: &str, args: &[Ast], span: Span, schema: &DFSchema, outputs: &mut Vec<Output>) -> Result<usize, PlanError> {
+        let mut a = Vec::with_capacity(args.len());
         for arg in args {
             a.push(self.scalar(arg, schema)?);
         }
-        let (aggregate, finish) = self.aggregate(f, a, args, *span, schema)?;
+        let (aggregate, finish) = self.aggregate(f, a, args, span, schema)?;
         outputs.push(Output { aggregate, finish });
-        finals.push(Final::Agg(outputs.len() - 1, name));
-        Ok(())
+        Ok(outputs.len() - 1)
     }
 
     fn aggregate(&mut self, f: &str, mut a: Vec<Expr>, asts: &[Ast], span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
