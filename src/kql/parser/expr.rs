@@ -384,7 +384,15 @@ impl Parser<'_> {
                 let span = start.to(inner.span());
                 Expr::Neg { minus: true, expr: Box::new(inner), span }
             }
-            _ => self.primary()?,
+            _ => {
+                let value = self.primary()?;
+                if let Expr::Name(name) = &value {
+                    // A dynamic literal holds constants; Kusto rejects a column name there.
+                    let msg = format!("`{}` is not a constant; dynamic(…) holds only literals", name.name);
+                    return Err(ParseError::new(self.src, name.span, msg));
+                }
+                value
+            }
         };
         self.leave();
         Ok(value)

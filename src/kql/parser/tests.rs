@@ -143,9 +143,14 @@ fn a_dashed_operator_starts_a_subquery_even_before_a_bracket() {
 
 #[test]
 fn digit_led_names_print_as_written() {
-    // Found by the fuzzer: `1hhh` is a name; printed as `["1hhh"]` inside dynamic(...) it
-    // came back as an array.
-    round_trip("print dynamic({\"a\": 1hhh}), 5Minutebin = 1");
+    // Found by the fuzzer: names inside dynamic(...) printed as `["1hhh"]` came back as
+    // arrays. Kusto allows only constants there, so a name is refused where it stands.
+    round_trip("print 5Minutebin = 1");
+    for text in ["print dynamic({\"a\": 1hhh})", "print dynamic([\".ico\", project-rename])"] {
+        let e = parse(text).expect_err("a name inside dynamic()");
+        assert!(e.message.contains("not a constant"), "{e}");
+    }
+    round_trip("print dynamic([true, false, null, -1.5, datetime(2024-01-01), 1h, \"x\"])");
     round_trip("print 5 .x, 1. .y, 2 .f(3)");
 }
 
