@@ -29,6 +29,7 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_in_array_ci", KustoType::Bool, KustoType::Dynamic, in_array_ci),
         RowFn::new("kql_todatetime", KustoType::DateTime, KustoType::String, to_datetime),
         RowFn::new("kql_toguid", KustoType::Guid, KustoType::String, to_guid),
+        RowFn::new("kql_totimespan", KustoType::TimeSpan, KustoType::String, to_timespan),
     ]
 }
 
@@ -85,6 +86,12 @@ fn parse_json(args: &[Arg<'_>]) -> ScalarValue {
 fn to_datetime(args: &[Arg<'_>]) -> ScalarValue {
     let nanos = args.first().and_then(|a| a.text()).and_then(|t| super::time_text::parse_datetime(&t));
     ScalarValue::TimestampNanosecond(nanos, Some("UTC".into()))
+}
+
+/// `totimespan(text)`: `[-][d.]hh:mm:ss[.f]` or a timespan literal (`2d`); null otherwise.
+fn to_timespan(args: &[Arg<'_>]) -> ScalarValue {
+    let nanos = args.first().and_then(|a| a.text()).and_then(|t| super::time_text::parse_timespan(&t));
+    ScalarValue::DurationNanosecond(nanos)
 }
 
 /// `toguid(text)`: 32 hex digits, with or without dashes and braces, in the canonical

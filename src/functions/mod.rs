@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod dynamic;
 pub mod mv_items;
+pub mod parse_groups;
 pub mod rowwise;
 pub mod strings;
 pub mod text;
@@ -40,8 +41,9 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        let mv = ScalarUDF::new_from_impl(mv_items::MvItems::default());
-        scalars.insert(mv.name().to_string(), Arc::new(mv));
+        for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default())] {
+            scalars.insert(udf.name().to_string(), Arc::new(udf));
+        }
         Self { scalars }
     }
 

@@ -10,7 +10,8 @@ const TICKS_PER_UNIT: [(i64, &str); 7] =
     [(864_000_000_000, "d"), (36_000_000_000, "h"), (600_000_000, "m"), (10_000_000, "s"), (10_000, "ms"), (10, "microsecond"), (1, "tick")];
 
 /// Words that must be bracket-quoted when they are names.
-const RESERVED: &[&str] = &[
+/// Words that name a column only when bracketed (`['from']`).
+pub(crate) const RESERVED: &[&str] = &[
     "and", "or", "by", "on", "with", "of", "to", "from", "step", "in", "in~", "between", "matches", "regex",
     "asc", "desc", "nulls", "let", "set", "declare", "true", "false", "True", "False", "TRUE", "FALSE", "null",
     "limit", "default", "others", "dynamic", "view", "has_any", "has_all", "first", "last",

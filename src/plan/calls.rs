@@ -241,21 +241,17 @@ impl Planner<'_> {
                 let (v, size) = (a.remove(0), a.remove(0));
                 self.bin(v, types[0], size, span, schema)?
             }
-            "startofday" | "startofweek" | "startofmonth" | "startofyear" => {
-                self.arity(name, &a, 1, 1, span)?;
+            "startofday" | "startofweek" | "startofmonth" | "startofyear" | "endofday" | "endofweek" | "endofmonth" | "endofyear" => {
+                self.arity(name, &a, 1, 2, span)?;
                 if types[0] != KustoType::DateTime {
                     return Err(self.invalid(span, format!("{name}() takes a datetime")));
                 }
-                let unit = &name["startof".len()..];
-                let v = a.remove(0);
-                if unit == "week" {
-                    // date_trunc's weeks start on Monday; Kusto's on Sunday.
-                    let day = |n: i64| typed_lit(ScalarValue::DurationNanosecond(Some(n * 86_400_000_000_000)), KustoType::TimeSpan);
-                    let next = self.arithmetic(BinOp::Add, v, day(1), span, schema)?;
-                    self.arithmetic(BinOp::Add, f::date_trunc(lit("week"), next), day(-1), span, schema)?
-                } else {
-                    f::date_trunc(lit(unit), v)
+                if a.len() == 2 && !matches!(types[1], KustoType::Int | KustoType::Long) {
+                    return Err(self.invalid(span, format!("{name}()'s offset is a whole number of periods")));
                 }
+                let v = a.remove(0);
+                let offset = a.pop();
+                self.period_edge(name, v, offset, span, schema)?
             }
             "dayofweek" => {
                 self.arity(name, &a, 1, 1, span)?;
@@ -372,7 +368,7 @@ impl Planner<'_> {
         }
     }
 
-    fn convert(&self, name: &str, v: Expr, from: KustoType, span: Span) -> Result<Expr, PlanError> {
+    pub(crate) fn convert(&self, name: &str, v: Expr, from: KustoType, span: Span) -> Result<Expr, PlanError> {
         let to = match name {
             "toint" => KustoType::Int,
             "tolong" => KustoType::Long,
@@ -390,9 +386,7 @@ impl Planner<'_> {
             KustoType::Guid => self.udf("kql_toguid", vec![v], span)?,
             // Kusto's text forms (`12-02-2022`, RFC 822, …), which Arrow's parser lacks.
             KustoType::DateTime if matches!(from, KustoType::String | KustoType::Dynamic) => self.udf("kql_todatetime", vec![v], span)?,
-            KustoType::TimeSpan if matches!(from, KustoType::String | KustoType::Dynamic) => {
-                return Err(self.unsupported(span, "totimespan() of a string"));
-            }
+            KustoType::TimeSpan if matches!(from, KustoType::String | KustoType::Dynamic) => self.udf("kql_totimespan", vec![v], span)?,
             KustoType::Int | KustoType::Long if from == KustoType::Real => {
                 Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(f::trunc(vec![v])), to.arrow_type()))
             }
@@ -430,6 +424,35 @@ impl Planner<'_> {
             KustoType::Real => Ok(f::floor(cast_f64(v) / cast_f64(size.clone())) * cast_f64(size)),
             other => Err(self.invalid(span, format!("bin() cannot round a {}", other.name()))),
         }
+    }
+
+    /// `startofday(v[, offset])` and its kin: the start of `v`'s period, moved `offset`
+    /// periods; `endof…` is one tick before the start of the next period.
+    fn period_edge(&mut self, name: &str, v: Expr, offset: Option<Expr>, span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let (end, unit) = match name.strip_prefix("endof") {
+            Some(unit) => (true, unit),
+            None => (false, &name["startof".len()..]),
+        };
+        let start = if unit == "week" {
+            // date_trunc's weeks start on Monday; Kusto's on Sunday.
+            let day = |n: i64| typed_lit(ScalarValue::DurationNanosecond(Some(n * 86_400_000_000_000)), KustoType::TimeSpan);
+            let next = self.arithmetic(BinOp::Add, v, day(1), span, schema)?;
+            self.arithmetic(BinOp::Add, f::date_trunc(lit("week"), next), day(-1), span, schema)?
+        } else {
+            f::date_trunc(lit(unit), v)
+        };
+        let periods = match (offset, end) {
+            (None, false) => return Ok(start),
+            (Some(n), false) => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(n), DataType::Int64)),
+            (None, true) => lit(1i64),
+            (Some(n), true) => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(n), DataType::Int64)) + lit(1i64),
+        };
+        let moved = self.udf("kql_datetime_add", vec![lit(unit), periods, start], span)?;
+        if !end {
+            return Ok(moved);
+        }
+        let tick = typed_lit(ScalarValue::DurationNanosecond(Some(-100)), KustoType::TimeSpan);
+        self.arithmetic(BinOp::Add, moved, tick, span, schema)
     }
 
     fn to_scalar(&mut self, args: &[Ast], span: Span) -> Result<Expr, PlanError> {

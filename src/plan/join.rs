@@ -192,12 +192,19 @@ impl Planner<'_> {
     }
 }
 
-/// A derived table's input: the join names each side itself, and the unparser loses track
-/// of two aliases stacked on one input.
+/// A join side, ready for its own alias. The unparser loses track of two aliases stacked
+/// on one input, so a boxed projection gives up its box; and it folds a filter over an
+/// aliased input into the query that reads the side, where the inner alias is out of
+/// scope, so anything else is wrapped in a projection that becomes the side's subquery.
 fn unboxed(plan: LogicalPlan) -> LogicalPlan {
     match plan {
         LogicalPlan::SubqueryAlias(alias) => alias.input.as_ref().clone(),
-        other => other,
+        plan @ (LogicalPlan::Projection(_) | LogicalPlan::TableScan(_)) => plan,
+        other => {
+            let columns: Vec<Expr> = other.schema().columns().into_iter().map(Expr::Column).collect();
+            // A projection of the input's own columns always plans; keep the input if not.
+            LogicalPlanBuilder::from(other.clone()).project(columns).and_then(|b| b.build()).unwrap_or(other)
+        }
     }
 }
 

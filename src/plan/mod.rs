@@ -11,6 +11,7 @@ mod join;
 mod mv_expand;
 pub mod literal;
 pub mod names;
+mod parse_op;
 mod project;
 mod source;
 mod summarize;

@@ -58,6 +58,13 @@ impl Planner<'_> {
                 None => new.push((name, e)),
             }
         }
+        self.extend_with(input, new, span)
+    }
+
+    /// Adds the columns `new` after the input's, except that one with an existing name
+    /// replaces that column where it stands.
+    pub(crate) fn extend_with(&self, input: LogicalPlan, mut new: Vec<(String, Expr)>, span: Span) -> Result<LogicalPlan, PlanError> {
+        let schema = input.schema().clone();
         let mut exprs = Vec::new();
         for (q, f) in schema.iter() {
             // An existing name is replaced where it stands.
@@ -139,6 +146,7 @@ impl Planner<'_> {
 pub(crate) fn named(e: Expr, name: &str) -> Expr {
     match &e {
         Expr::Column(c) if c.name == name => e,
+        Expr::Alias(a) if a.name == name => e,
         _ => e.alias(name),
     }
 }

@@ -194,6 +194,7 @@ impl Planner<'_> {
                 LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), vec![count]).and_then(|b| b.build()).map_err(self.df(span))
             }
             OpKind::GetSchema => self.getschema(&input, span),
+            OpKind::Parse { filter, params, source, pattern } => self.parse_op(input, *filter, params, source, pattern, span),
             // `as` names a result for `union withsource`; `render` only draws; `serialize` without
             // new columns only promises an order.
             OpKind::As { name, .. } => {

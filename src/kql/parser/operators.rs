@@ -292,6 +292,13 @@ impl Parser<'_> {
                     pattern.push(ParsePart::Star);
                 }
                 Tok::Ident(_) | Tok::LBracket => {
+                    if let Tok::Ident(w) = self.tok()
+                        && crate::kql::printer::RESERVED.contains(&w.as_str())
+                    {
+                        // The real engine rejects `from:string` here (measured); brackets quote it.
+                        let msg = format!("`{w}` is a keyword; write ['{w}'] to extract a column of that name");
+                        return Err(ParseError::new(self.src, self.span(), msg));
+                    }
                     let name = self.ident("a column name")?;
                     let ty = if self.eat(&Tok::Colon) { Some(self.type_name()?) } else { None };
                     pattern.push(ParsePart::Column { name, ty });
