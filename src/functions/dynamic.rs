@@ -30,6 +30,8 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_todatetime", KustoType::DateTime, KustoType::String, to_datetime),
         RowFn::new("kql_toguid", KustoType::Guid, KustoType::String, to_guid),
         RowFn::new("kql_totimespan", KustoType::TimeSpan, KustoType::String, to_timespan),
+        RowFn::new("kql_has_any_array", KustoType::Bool, KustoType::Dynamic, has_any_array),
+        RowFn::new("kql_has_all_array", KustoType::Bool, KustoType::Dynamic, has_all_array),
     ]
 }
 
@@ -121,6 +123,32 @@ fn in_array(args: &[Arg<'_>]) -> ScalarValue {
 /// `value in~ (array)`: as [`in_array`], strings compared case-insensitively.
 fn in_array_ci(args: &[Arg<'_>]) -> ScalarValue {
     ScalarValue::Boolean(Some(array_contains(args, true)))
+}
+
+/// `text has_any (array)` with the array known only at run time: some element is a term
+/// of the text (case-insensitive, as `has`). An element that is not a string is matched
+/// by its text.
+fn has_any_array(args: &[Arg<'_>]) -> ScalarValue {
+    ScalarValue::Boolean(Some(has_terms(args, false)))
+}
+
+/// `text has_all (array)`: every element is a term of the text.
+fn has_all_array(args: &[Arg<'_>]) -> ScalarValue {
+    ScalarValue::Boolean(Some(has_terms(args, true)))
+}
+
+fn has_terms(args: &[Arg<'_>], all: bool) -> bool {
+    let (Some(text), Some(arr)) = (args.first().and_then(|a| a.text()), args.get(1).and_then(value)) else { return false };
+    let mut items = Vec::new();
+    flatten(arr, &mut items);
+    let has = |item: &Value| {
+        let needle = match item {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        super::strings::Matcher::new(super::strings::MatchKind::Has, false, &needle).test(&text)
+    };
+    if all { items.iter().all(has) } else { items.iter().any(has) }
 }
 
 fn array_contains(args: &[Arg<'_>], fold: bool) -> bool {

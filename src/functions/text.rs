@@ -13,6 +13,7 @@ pub fn functions() -> Vec<RowFn> {
     vec![
         RowFn::new("kql_split", KustoType::Dynamic, s, split),
         RowFn::new("kql_countof", KustoType::Long, s, countof),
+        RowFn::new("kql_indexof", KustoType::Long, s, indexof),
         RowFn::new("kql_parse_path", KustoType::Dynamic, s, parse_path),
         RowFn::new("kql_parse_url", KustoType::Dynamic, s, parse_url),
         RowFn::new("kql_parse_command_line", KustoType::Dynamic, s, parse_command_line),
@@ -61,6 +62,38 @@ fn countof(args: &[Arg<'_>]) -> ScalarValue {
         s.matches(search.as_str()).count()
     };
     ScalarValue::Int64(Some(n as i64))
+}
+
+/// `indexof(s, lookup, start, length, occurrence)` in characters: each search looks for the
+/// whole lookup within `length` characters (-1: no limit) from where it starts, and the
+/// next occurrence's search starts just after the previous match (so the documented
+/// `indexof("abcdefgabcdefg", "cde", 1, 10, 2)` is 9). A negative start counts from the
+/// end. -1 when not found; null for `length < -1` or `occurrence < 0`.
+fn indexof(args: &[Arg<'_>]) -> ScalarValue {
+    let int = |i: usize| args.get(i).and_then(|a| a.json().as_i64());
+    let (Some(s), Some(lookup), Some(start), Some(length), Some(occurrence)) = (text(args, 0), text(args, 1), int(2), int(3), int(4)) else {
+        return ScalarValue::Int64(None);
+    };
+    if length < -1 || occurrence < 0 {
+        return ScalarValue::Int64(None);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let needle: Vec<char> = lookup.chars().collect();
+    let n = chars.len() as i64;
+    let mut from = if start < 0 { (n + start).max(0) } else { start };
+    let mut found = -1;
+    for _ in 0..occurrence.max(1) {
+        let end = if length == -1 { n } else { (from + length).min(n) };
+        let hit = (from..=end - needle.len() as i64).find(|&i| chars[i as usize..i as usize + needle.len()] == needle[..]);
+        match hit {
+            Some(i) => {
+                found = i;
+                from = i + 1;
+            }
+            None => return ScalarValue::Int64(Some(-1)),
+        }
+    }
+    ScalarValue::Int64(Some(found))
 }
 
 /// `parse_path(p)`: Scheme, RootPath, DirectoryPath, DirectoryName, Filename, Extension and

@@ -103,6 +103,15 @@ impl Planner<'_> {
                     None => f::substr(s, start),
                 }
             }
+            "indexof" if a.len() > 2 => {
+                self.arity(name, &a, 2, 5, span)?;
+                let mut args = self.strings(a.drain(..2).collect(), &types[..2], span)?;
+                let int = |e: Expr| Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), DataType::Int64));
+                args.extend(a.into_iter().map(int));
+                // Defaults: no length limit, the first occurrence.
+                args.extend([lit(-1i64), lit(1i64)].into_iter().skip(args.len() - 3));
+                self.udf("kql_indexof", args, span)?
+            }
             "indexof" => {
                 self.arity(name, &a, 2, 2, span)?;
                 let s = self.strings(a, types, span)?;

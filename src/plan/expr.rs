@@ -4,7 +4,7 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, ExprSchemable, Operator, binary_expr, lit};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, ExprSchemable, Operator, binary_expr, lit};
 
 use super::types::{expr_type, typed_lit};
 use super::{Binding, PlanError, Planner};
@@ -261,9 +261,7 @@ impl Planner<'_> {
                     let json: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
                     flatten_json(&json, &mut items);
                 }
-                (_, KustoType::Dynamic) if list.len() == 1 && matches!(op, ListOp::In | ListOp::NotIn | ListOp::InCi | ListOp::NotInCi) => {
-                    return self.in_runtime_array(op, v, tv, e, span, ctx);
-                }
+                (_, KustoType::Dynamic) if list.len() == 1 => return self.in_runtime_array(op, v, tv, e, span),
                 (_, KustoType::Dynamic) => return Err(self.unsupported(item.span(), "a non-constant dynamic array in this list")),
                 _ => items.push(e),
             }
@@ -295,22 +293,37 @@ impl Planner<'_> {
         }
     }
 
-    /// `x in (arr)` where `arr` is a dynamic array known only at run time.
-    fn in_runtime_array(&mut self, op: ListOp, v: Expr, tv: KustoType, arr: Expr, span: Span, ctx: Ctx) -> Result<Expr, PlanError> {
-        let value = self.dynamic_arg(v.clone(), tv, span)?;
-        let ci = matches!(op, ListOp::InCi | ListOp::NotInCi);
-        let test = self.cx.registry.call(if ci { "kql_in_array_ci" } else { "kql_in_array" }, vec![value, arr]).map_err(self.df(span))?;
-        let negated = matches!(op, ListOp::NotIn | ListOp::NotInCi);
-        // The function is total (a null value is in nothing), so the negation is too.
-        let _ = ctx;
-        Ok(if negated { !test } else { test })
+    /// `x in (arr)`, `x has_any (arr)`, … where `arr` is a dynamic array known only at run
+    /// time.
+    fn in_runtime_array(&mut self, op: ListOp, v: Expr, tv: KustoType, arr: Expr, span: Span) -> Result<Expr, PlanError> {
+        let value = match op {
+            ListOp::HasAny | ListOp::HasAll => {
+                let text = self.as_string(v, tv, span)?;
+                self.dynamic_arg(text, KustoType::String, span)?
+            }
+            _ => self.dynamic_arg(v, tv, span)?,
+        };
+        let function = match op {
+            ListOp::In | ListOp::NotIn => "kql_in_array",
+            ListOp::InCi | ListOp::NotInCi => "kql_in_array_ci",
+            ListOp::HasAny => "kql_has_any_array",
+            ListOp::HasAll => "kql_has_all_array",
+        };
+        let test = self.cx.registry.call(function, vec![value, arr]).map_err(self.df(span))?;
+        // The functions are total (a null value is in nothing), so the negation is too.
+        Ok(if matches!(op, ListOp::NotIn | ListOp::NotInCi) { !test } else { test })
     }
 
     fn in_subquery(&mut self, op: ListOp, left: &Ast, table: &Ast, span: Span, schema: &DFSchema, ctx: Ctx) -> Result<Expr, PlanError> {
         let negated = match op {
             ListOp::In => false,
             ListOp::NotIn => true,
-            _ => return Err(self.unsupported(span, "this list operator with a tabular subquery")),
+            _ => {
+                let v = self.scalar(left, schema)?;
+                let tv = self.type_of(&v, schema, left.span())?;
+                let arr = self.column_array(table)?;
+                return self.in_runtime_array(op, v, tv, arr, span);
+            }
         };
         let v = self.scalar(left, schema)?;
         let plan = self.tabular(table)?;
@@ -323,6 +336,31 @@ impl Planner<'_> {
         let sub = datafusion::logical_expr::Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() };
         let e = Expr::InSubquery(datafusion::logical_expr::expr::InSubquery::new(Box::new(v.clone()), sub, negated));
         Ok(total_bool(e, v, negated, ctx))
+    }
+
+    /// The first column of the table `table` as one dynamic array (nulls skipped): a scalar
+    /// subquery for the list operators that compare element by element.
+    fn column_array(&mut self, table: &Ast) -> Result<Expr, PlanError> {
+        let span = table.span();
+        let plan = self.tabular(table)?;
+        let first = Expr::Column(Column::from_name(plan.schema().field(0).name().clone()));
+        let ty = self.type_of(&first, plan.schema(), span)?;
+        let item = if ty == KustoType::Dynamic { self.cx.registry.call("kql_tostring", vec![first]).map_err(self.df(span))? } else { first };
+        let list = datafusion::functions_aggregate::expr_fn::array_agg(item.clone())
+            .filter(item.is_not_null())
+            .build()
+            .map_err(self.df(span))?;
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+            .aggregate(Vec::<Expr>::new(), vec![list.alias("__in_list")])
+            .and_then(|b| b.build())
+            .map_err(self.df(span))?;
+        let array = self.cx.registry.call("kql_to_dynamic", vec![Expr::Column(Column::from_name("__in_list"))]).map_err(self.df(span))?;
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+            .project(vec![array.alias("__in_array")])
+            .and_then(|b| b.build())
+            .map_err(self.df(span))?;
+        let sub = datafusion::logical_expr::Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() };
+        Ok(Expr::ScalarSubquery(sub))
     }
 
     /// `e` as a string for the string operators: dynamic and other types through `tostring`.

@@ -5,7 +5,7 @@
 //! Aggregates are computed under internal names, then a projection gives each its Kusto
 //! name and its empty-input value.
 
-use datafusion::common::DFSchema;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion::prelude::col;
@@ -43,8 +43,9 @@ enum Finish {
     ZeroReal,
     /// No values give NaN (`avg`).
     Nan,
-    /// A list becomes a dynamic array; no values give `[]`.
-    Dynamic,
+    /// A list becomes a dynamic array of at most so many elements (when given); no values
+    /// give `[]`.
+    Dynamic(Option<i64>),
 }
 
 impl Planner<'_> {
@@ -239,9 +240,15 @@ impl Planner<'_> {
                 if a.is_empty() || a.len() > 2 + usize::from(conditional) {
                     return Err(self.invalid(span, format!("{f}() takes a value{}", if conditional { " and a condition" } else { "" })));
                 }
-                if a.len() == 2 + usize::from(conditional) {
-                    return Err(self.unsupported(span, format!("{f}() with a maximum size")));
-                }
+                let max = if a.len() == 2 + usize::from(conditional) {
+                    match a.pop() {
+                        Some(Expr::Literal(ScalarValue::Int64(Some(n)), _)) if n > 0 => Some(n),
+                        Some(Expr::Literal(ScalarValue::Int32(Some(n)), _)) if n > 0 => Some(i64::from(n)),
+                        _ => return Err(self.invalid(span, format!("{f}()'s maximum size is a positive constant"))),
+                    }
+                } else {
+                    None
+                };
                 let x = a.remove(0);
                 if self.type_of(&x, schema, asts[0].span())? == KustoType::Dynamic {
                     return Err(self.unsupported(asts[0].span(), format!("{f}() of a dynamic value")));
@@ -252,7 +259,7 @@ impl Planner<'_> {
                 }
                 let b = agg::array_agg(x);
                 let e = if f.starts_with("make_set") || f == "makeset" { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
-                (e, Finish::Dynamic)
+                (e, Finish::Dynamic(max))
             }
             "take_any" | "any" => {
                 arity(1)?;
@@ -269,7 +276,13 @@ impl Planner<'_> {
             Finish::ZeroLong => coalesce(lit(0i64)),
             Finish::ZeroReal => coalesce(lit(0f64)),
             Finish::Nan => coalesce(lit(f64::NAN)),
-            Finish::Dynamic => self.cx.registry.call("kql_to_dynamic", vec![raw]).map_err(self.df(span))?,
+            Finish::Dynamic(max) => {
+                let list = match max {
+                    Some(n) => datafusion::functions_nested::expr_fn::array_slice(raw, lit(1i64), lit(n), None),
+                    None => raw,
+                };
+                self.cx.registry.call("kql_to_dynamic", vec![list]).map_err(self.df(span))?
+            }
         })
     }
 

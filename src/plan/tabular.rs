@@ -121,12 +121,38 @@ impl Planner<'_> {
     }
 
     fn tabular_function(&mut self, name: &str, f: &crate::kql::ast::Function, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
-        if args.len() > f.params.len() {
-            return Err(self.invalid(span, format!("{name}() takes at most {} argument(s)", f.params.len())));
+        self.call_function(name, f, None, args, span)
+    }
+
+    /// `input | invoke f(args)`: `input` is `f`'s first (tabular) parameter.
+    fn invoke(&mut self, input: LogicalPlan, call: &Ast) -> Result<LogicalPlan, PlanError> {
+        let Ast::Call { name, args, span: call_span } = call else {
+            return Err(self.invalid(call.span(), "invoke takes a function call"));
+        };
+        match self.lookup(&name.name).cloned() {
+            Some(Binding::Function(f)) if f.params.first().is_some_and(|p| matches!(p.ty, crate::kql::ast::ParamType::Tabular { .. })) => {
+                self.call_function(&name.name, &f, Some(input), args, *call_span)
+            }
+            Some(_) => Err(self.invalid(name.span, format!("`{}` is not a function whose first parameter is a table", name.name))),
+            None if DEFENDER_FUNCTIONS.contains(&name.name.as_str()) => {
+                Err(self.unsupported(name.span, format!("`{}()`, a function of the Defender cloud service (lakehunt reads only the lake),", name.name)))
+            }
+            None => Err(self.invalid(name.span, format!("invoke: unknown function `{}` (define it with `let` first)", name.name))),
+        }
+    }
+
+    /// Calls the `let`-bound function `f`; `first`, when given, binds its first parameter.
+    fn call_function(&mut self, name: &str, f: &crate::kql::ast::Function, first: Option<LogicalPlan>, args: &[Ast], span: Span) -> Result<LogicalPlan, PlanError> {
+        let skip = usize::from(first.is_some());
+        if args.len() + skip > f.params.len() {
+            return Err(self.invalid(span, format!("{name}() takes at most {} argument(s)", f.params.len() - skip)));
         }
         let mut scope = std::collections::BTreeMap::new();
-        for (i, p) in f.params.iter().enumerate() {
-            let binding = match (args.get(i), &p.default) {
+        if let (Some(plan), Some(p)) = (first, f.params.first()) {
+            scope.insert(p.name.name.clone(), Binding::Table(plan));
+        }
+        for (i, p) in f.params.iter().enumerate().skip(skip) {
+            let binding = match (args.get(i - skip), &p.default) {
                 (Some(a), _) if matches!(p.ty, crate::kql::ast::ParamType::Tabular { .. }) => Binding::Table(self.tabular(a)?),
                 (Some(a), _) => Binding::Scalar(self.constant(a)?),
                 (None, Some(d)) => Binding::Scalar(self.constant(d)?),
@@ -194,6 +220,7 @@ impl Planner<'_> {
                 LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), vec![count]).and_then(|b| b.build()).map_err(self.df(span))
             }
             OpKind::GetSchema => self.getschema(&input, span),
+            OpKind::Invoke(call) => self.invoke(input, call),
             OpKind::Parse { filter, params, source, pattern } => self.parse_op(input, *filter, params, source, pattern, span),
             // `as` names a result for `union withsource`; `render` only draws; `serialize` without
             // new columns only promises an order.
@@ -293,6 +320,10 @@ fn dotnet_type(ty: crate::catalog::KustoType) -> &'static str {
 }
 
 /// The operator's keyword, for refusals.
+/// Functions that Advanced Hunting provides and that read the Defender service's own data
+/// (documented on the Advanced Hunting function pages), so no lake can answer them.
+const DEFENDER_FUNCTIONS: [&str; 4] = ["AssignedIPAddresses", "DeviceFromIP", "FileProfile", "SeenBy"];
+
 pub(crate) fn operator_name(k: &OpKind) -> &'static str {
     match k {
         OpKind::Where(_) => "where",
