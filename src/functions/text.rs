@@ -14,6 +14,7 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_split", KustoType::Dynamic, s, split),
         RowFn::new("kql_countof", KustoType::Long, s, countof),
         RowFn::new("kql_indexof", KustoType::Long, s, indexof),
+        RowFn::new("kql_extract_all", KustoType::Dynamic, s, extract_all),
         RowFn::new("kql_parse_path", KustoType::Dynamic, s, parse_path),
         RowFn::new("kql_parse_url", KustoType::Dynamic, s, parse_url),
         RowFn::new("kql_parse_command_line", KustoType::Dynamic, s, parse_command_line),
@@ -94,6 +95,24 @@ fn indexof(args: &[Arg<'_>]) -> ScalarValue {
         }
     }
     ScalarValue::Int64(Some(found))
+}
+
+/// `extract_all(regex, s)`: every match, as an array of its one capture group's text or,
+/// with several groups, of arrays of their texts. No match gives null; a bad regex (or one
+/// without a group, which the planner refuses when it is a constant) gives null.
+fn extract_all(args: &[Arg<'_>]) -> ScalarValue {
+    let (Some(pattern), Some(s)) = (text(args, 0), text(args, 1)) else { return dynamic(None) };
+    let Ok(re) = regex::Regex::new(&pattern) else { return dynamic(None) };
+    let groups = re.captures_len() - 1;
+    let text_of = |m: Option<regex::Match<'_>>| Value::String(m.map_or("", |m| m.as_str()).to_string());
+    let found: Vec<Value> = re
+        .captures_iter(&s)
+        .map(|c| match groups {
+            0 | 1 => text_of(c.get(groups)),
+            _ => Value::Array((1..=groups).map(|g| text_of(c.get(g))).collect()),
+        })
+        .collect();
+    dynamic((!found.is_empty()).then_some(Value::Array(found)))
 }
 
 /// `parse_path(p)`: Scheme, RootPath, DirectoryPath, DirectoryName, Filename, Extension and

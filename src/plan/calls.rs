@@ -11,7 +11,7 @@ use super::types::{null_of, typed_lit};
 use super::{Binding, PlanError, Planner};
 use crate::catalog::KustoType;
 use crate::kql::Span;
-use crate::kql::ast::{BinOp, Expr as Ast, Statement};
+use crate::kql::ast::{BinOp, Expr as Ast, Literal, Statement};
 
 /// Unix nanoseconds of 0001-01-01, the origin Kusto counts `bin()` multiples from; as
 /// i128 because it is below the range of i64 nanoseconds.
@@ -24,6 +24,15 @@ impl Planner<'_> {
         }
         if name == "toscalar" {
             return self.to_scalar(args, span);
+        }
+        if let ("extract", [rest @ .., Ast::Literal(Literal::Typed { ty, text }, tspan)]) = (name, args)
+            && ty == "typeof"
+            && rest.len() == 3
+        {
+            // `extract(re, g, s, typeof(T))`: the text converted, null when it does not.
+            let target = KustoType::from_name(text.trim()).ok_or_else(|| self.invalid(*tspan, format!("`{}` is not a type", text.trim())))?;
+            let found = self.call(name, rest, span, schema)?;
+            return self.convert_to(found, KustoType::String, target, span);
         }
         let mut values = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
@@ -268,18 +277,41 @@ impl Planner<'_> {
                 let days = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(dow), DataType::Int64));
                 super::types::nanos_to_timespan(days * lit(86_400_000_000_000i64))
             }
-            "hourofday" | "getyear" | "getmonth" | "dayofmonth" | "dayofyear" => {
+            "hourofday" | "getyear" | "getmonth" | "monthofyear" | "dayofmonth" | "dayofyear" => {
                 self.arity(name, &a, 1, 1, span)?;
                 let part = match name {
                     "hourofday" => "hour",
                     "getyear" => "year",
-                    "getmonth" => "month",
+                    "getmonth" | "monthofyear" => "month",
                     "dayofmonth" => "day",
                     _ => "doy",
                 };
                 Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::date_part(lit(part), a.remove(0))), DataType::Int32))
             }
             "abs" => f::abs(a.remove(0)),
+            "isnan" => {
+                self.arity(name, &a, 1, 1, span)?;
+                f::isnan(cast_f64(a.remove(0)))
+            }
+            "string_size" => {
+                self.arity(name, &a, 1, 1, span)?;
+                let s = self.as_string(a.remove(0), types[0], span)?;
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::octet_length(s)), DataType::Int64))
+            }
+            "extract_all" => {
+                self.arity(name, &a, 2, 3, span)?;
+                if a.len() == 3 {
+                    return Err(self.unsupported(span, "extract_all() with a list of capture groups"));
+                }
+                if let Expr::Literal(ScalarValue::Utf8(Some(re)), _) = &a[0]
+                    && regex::Regex::new(re).is_ok_and(|r| r.captures_len() == 1)
+                {
+                    // The real engine rejects a regex without a group here (measured).
+                    return Err(self.invalid(span, "extract_all() needs a regex with at least one capture group"));
+                }
+                let s = self.strings(a, types, span)?;
+                self.udf("kql_extract_all", s, span)?
+            }
             "round" => {
                 self.arity(name, &a, 1, 2, span)?;
                 f::round(a)
@@ -375,6 +407,22 @@ impl Planner<'_> {
             Some(c) => Err(self.invalid(span, format!("format_datetime(): `{c}` is not a format specifier or delimiter"))),
             None => Ok(()),
         }
+    }
+
+    /// `v` (of type `from`) as a value of type `to`, as the `to…()` functions convert.
+    pub(crate) fn convert_to(&self, v: Expr, from: KustoType, to: KustoType, span: Span) -> Result<Expr, PlanError> {
+        let name = match to {
+            KustoType::String => return self.as_string(v, from, span),
+            KustoType::Dynamic => return self.udf("kql_parse_json", vec![v], span),
+            KustoType::Int => "toint",
+            KustoType::Long => "tolong",
+            KustoType::Real => "toreal",
+            KustoType::Bool => "tobool",
+            KustoType::DateTime => "todatetime",
+            KustoType::TimeSpan => "totimespan",
+            KustoType::Guid => "toguid",
+        };
+        self.convert(name, v, from, span)
     }
 
     pub(crate) fn convert(&self, name: &str, v: Expr, from: KustoType, span: Span) -> Result<Expr, PlanError> {
