@@ -16,6 +16,7 @@ mod project;
 mod source;
 mod summarize;
 mod tabular;
+mod window;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -222,11 +223,14 @@ pub(crate) struct Planner<'a> {
     depth: usize,
     /// Numbers the derived tables that [`Planner::boxed`] makes.
     boxes: std::cell::Cell<usize>,
+    /// The row order that `row_number()`, `prev()` and `next()` follow, while an operator
+    /// that allows them plans its items.
+    window_order: Option<window::SerialOrder>,
 }
 
 impl<'a> Planner<'a> {
     fn new(src: &'a str, cx: &'a PlanContext) -> Self {
-        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0, boxes: std::cell::Cell::new(0) }
+        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0, boxes: std::cell::Cell::new(0), window_order: None }
     }
 
     fn bind(&mut self, name: &str, value: &LetValue) -> Result<(), PlanError> {

@@ -40,10 +40,20 @@ impl Planner<'_> {
             if !seen.insert(name.clone()) {
                 return Err(self.invalid(item.expr.span(), format!("the column `{name}` is projected twice")));
             }
-            let e = self.scalar(&item.expr, &schema)?;
+            let e = self.serial_scalar(&input, &item.expr, &schema)?;
             exprs.push(named(e, name));
         }
+        let (input, exprs) = self.with_windows(input, exprs, span)?;
         build_projection(self, input, exprs, span)
+    }
+
+    /// Plans an item of `project`/`extend`, where the functions of serialized rows
+    /// (`row_number()`, `prev()`, `next()`) follow `input`'s order.
+    fn serial_scalar(&mut self, input: &LogicalPlan, e: &Ast, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let saved = self.window_order.replace(Self::serial_order(input));
+        let out = self.scalar(e, schema);
+        self.window_order = saved;
+        out
     }
 
     pub(crate) fn extend(&mut self, input: LogicalPlan, items: &[NamedExpr], span: Span) -> Result<LogicalPlan, PlanError> {
@@ -52,7 +62,7 @@ impl Planner<'_> {
         let mut new: Vec<(String, Expr)> = Vec::new();
         for (item, name) in items.iter().zip(names) {
             // Every item reads the operator's input (reference notes §1, item 28).
-            let e = self.scalar(&item.expr, &schema)?;
+            let e = self.serial_scalar(&input, &item.expr, &schema)?;
             match new.iter_mut().find(|(n, _)| *n == name) {
                 Some(slot) => slot.1 = e,
                 None => new.push((name, e)),
@@ -63,8 +73,12 @@ impl Planner<'_> {
 
     /// Adds the columns `new` after the input's, except that one with an existing name
     /// replaces that column where it stands.
-    pub(crate) fn extend_with(&self, input: LogicalPlan, mut new: Vec<(String, Expr)>, span: Span) -> Result<LogicalPlan, PlanError> {
+    pub(crate) fn extend_with(&self, input: LogicalPlan, new: Vec<(String, Expr)>, span: Span) -> Result<LogicalPlan, PlanError> {
+        // The input's columns, not the window results `with_windows` adds after them.
         let schema = input.schema().clone();
+        let (names, exprs): (Vec<String>, Vec<Expr>) = new.into_iter().unzip();
+        let (input, exprs) = self.with_windows(input, exprs, span)?;
+        let mut new: Vec<(String, Expr)> = names.into_iter().zip(exprs).collect();
         let mut exprs = Vec::new();
         for (q, f) in schema.iter() {
             // An existing name is replaced where it stands.

@@ -18,7 +18,10 @@ impl Planner<'_> {
         let span = op.span;
         match &op.kind {
             OpKind::Print(items) => self.print(items, span),
-            OpKind::Range { column, from, to, step } => self.range(column, from, to, step, span),
+            OpKind::Range { column, from, to, step } => {
+                let rows = self.range(column, from, to, step, span)?;
+                self.serialized(rows, span)
+            }
             OpKind::Datatable { columns, values } => self.datatable(columns, values, span),
             OpKind::Union { params, tables } => self.union(None, params, tables, span),
             OpKind::ExternalData { .. } => Err(self.unsupported(span, "`externaldata` (lakehunt reads only the lake)")),

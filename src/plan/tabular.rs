@@ -222,8 +222,7 @@ impl Planner<'_> {
             OpKind::GetSchema => self.getschema(&input, span),
             OpKind::Invoke(call) => self.invoke(input, call),
             OpKind::Parse { filter, params, source, pattern } => self.parse_op(input, *filter, params, source, pattern, span),
-            // `as` names a result for `union withsource`; `render` only draws; `serialize` without
-            // new columns only promises an order.
+            // `as` names a result for `union withsource`; `render` only draws.
             OpKind::As { name, .. } => {
                 if let Some(scope) = self.scopes.last_mut() {
                     scope.insert(name.name.clone(), Binding::Table(input.clone()));
@@ -231,7 +230,11 @@ impl Planner<'_> {
                 Ok(input)
             }
             OpKind::Render { .. } => Ok(input),
-            OpKind::Serialize(items) if items.is_empty() => Ok(input),
+            // `serialize` marks the rows as numbered in the order they come.
+            OpKind::Serialize(items) => {
+                let serial = self.serialized(input, span)?;
+                if items.is_empty() { Ok(serial) } else { self.extend(serial, items, span) }
+            }
             other => Err(self.unsupported(span, format!("the `{}` operator", operator_name(other)))),
         }
     }

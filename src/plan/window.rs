@@ -1,0 +1,162 @@
+//! The functions of serialized rows: `row_number()`, `prev()` and `next()`, as window
+//! functions ordered by the sort that made the rows serial.
+//!
+//! Kusto numbers rows in the order they arrive after `sort`, `top` or `serialize`. A plan
+//! has no such order of its own, so the window is ordered by the keys of the nearest sort
+//! below; when those keys no longer exist (projected away or computed), the function is
+//! refused rather than numbered in some other order. Rows that `serialize` or `range` made
+//! serial without a sort are numbered in the order they come; rows nothing serialized
+//! are refused, as Kusto refuses them.
+
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, SortExpr, lit};
+
+use super::{PlanError, Planner};
+use crate::catalog::KustoType;
+use crate::kql::Span;
+
+/// The order a window function numbers rows in: the sort keys (none: serialized in no
+/// particular order), or why there is none.
+pub(crate) type SerialOrder = Result<Vec<SortExpr>, OrderGap>;
+
+/// Why rows have no order to number them in.
+#[derive(Debug, Clone)]
+pub(crate) enum OrderGap {
+    /// Nothing serialized them (Kusto rejects the query).
+    NotSerialized,
+    /// They were sorted, by keys that are gone (lakehunt cannot follow that order).
+    KeysLost(String),
+}
+
+/// The alias that marks a plan's rows as serialized (`serialize`, `range`).
+pub(crate) const SERIAL_MARK: &str = "__serial";
+
+impl Planner<'_> {
+    /// The order of `input`'s rows, for the window functions of the next operator: found
+    /// below the operators that keep rows serialized (serialize-operator.md lists them).
+    pub(crate) fn serial_order(input: &LogicalPlan) -> SerialOrder {
+        let mut plan = input;
+        loop {
+            match plan {
+                LogicalPlan::Sort(sort) => return keys_in(&sort.expr, input),
+                LogicalPlan::SubqueryAlias(a) if a.alias.table().starts_with(SERIAL_MARK) => return Ok(Vec::new()),
+                LogicalPlan::Projection(p) => plan = &p.input,
+                LogicalPlan::SubqueryAlias(a) => plan = &a.input,
+                LogicalPlan::Filter(f) => plan = &f.input,
+                LogicalPlan::Limit(l) => plan = &l.input,
+                LogicalPlan::Window(w) => plan = &w.input,
+                // A table, a join, a summarize, a union: not serialized.
+                _ => return Err(OrderGap::NotSerialized),
+            }
+        }
+    }
+
+    /// `plan`'s rows marked as serialized, in the order they come.
+    pub(crate) fn serialized(&self, plan: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
+        let n = self.boxes.get() + 1;
+        self.boxes.set(n);
+        LogicalPlanBuilder::from(plan).alias(format!("{SERIAL_MARK}{n}")).and_then(|b| b.build()).map_err(self.df(span))
+    }
+
+    /// `row_number([start])`, `prev(x[, offset[, default]])`, `next(…)` over the serial
+    /// order in force.
+    pub(crate) fn window_call(&mut self, name: &str, mut a: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Expr, PlanError> {
+        let order = match &self.window_order {
+            None => return Err(self.invalid(span, format!("{name}() needs serialized rows: use it in extend, project or serialize"))),
+            Some(Err(OrderGap::NotSerialized)) => {
+                return Err(self.invalid(span, format!("{name}() needs serialized rows: sort or serialize them first")));
+            }
+            Some(Err(OrderGap::KeysLost(why))) => return Err(self.unsupported(span, format!("{name}() here ({why})"))),
+            Some(Ok(keys)) => keys.clone(),
+        };
+        let build = |e: Expr| if order.is_empty() { Ok(e) } else { e.order_by(order.clone()).build().map_err(self.df(span)) };
+        match name {
+            "row_number" => {
+                if a.len() > 1 {
+                    return Err(self.unsupported(span, "row_number() with a restart condition"));
+                }
+                let n = build(datafusion::functions_window::expr_fn::row_number())?;
+                Ok(match a.pop() {
+                    Some(start) => n + Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(start), datafusion::arrow::datatypes::DataType::UInt64)) - lit(1u64),
+                    None => n,
+                })
+            }
+            _ => {
+                if a.is_empty() || a.len() > 3 {
+                    return Err(self.invalid(span, format!("{name}() takes a column, an offset and a default")));
+                }
+                let offset = match a.get(1).map(constant) {
+                    None => 1,
+                    Some(Some(ScalarValue::Int64(Some(n)))) => n,
+                    Some(Some(ScalarValue::Int32(Some(n)))) => i64::from(n),
+                    Some(_) => return Err(self.unsupported(span, format!("{name}() with a non-constant offset"))),
+                };
+                let default = match a.get(2).map(constant) {
+                    None => None,
+                    Some(Some(v)) => Some(v),
+                    Some(None) => return Err(self.unsupported(span, format!("{name}() with a non-constant default"))),
+                };
+                let x = a.swap_remove(0);
+                let is_string = types.first() == Some(&KustoType::String);
+                let f = if name == "prev" { datafusion::functions_window::expr_fn::lag } else { datafusion::functions_window::expr_fn::lead };
+                let shifted = build(f(x, Some(offset), default))?;
+                // Strings are never null: past either end a string column reads "".
+                Ok(if is_string { datafusion::functions::core::expr_fn::coalesce(vec![shifted, lit("")]) } else { shifted })
+            }
+        }
+    }
+
+    /// Puts the window functions of `exprs` in a window node over `input`, and has `exprs`
+    /// read their results as columns.
+    pub(crate) fn with_windows(&self, input: LogicalPlan, exprs: Vec<Expr>, span: Span) -> Result<(LogicalPlan, Vec<Expr>), PlanError> {
+        let windows = datafusion::logical_expr::utils::find_window_exprs(&exprs);
+        if windows.is_empty() {
+            return Ok((input, exprs));
+        }
+        let first = input.schema().fields().len();
+        let plan = LogicalPlanBuilder::from(input).window(windows.clone()).and_then(|b| b.build()).map_err(self.df(span))?;
+        // The window node appends one column per function, in order; their names are the
+        // node's own spelling of the function, so they are read by position.
+        let results: Vec<Expr> = (0..windows.len()).map(|i| Expr::Column(Column::from(plan.schema().qualified_field(first + i)))).collect();
+        let rewritten = exprs
+            .into_iter()
+            .map(|e| {
+                e.transform_down(|node| {
+                    Ok(match windows.iter().position(|w| *w == node) {
+                        Some(i) => Transformed::yes(results[i].clone()),
+                        None => Transformed::no(node),
+                    })
+                })
+                .map(|t| t.data)
+            })
+            .collect::<datafusion::common::Result<Vec<_>>>()
+            .map_err(self.df(span))?;
+        Ok((plan, rewritten))
+    }
+}
+
+/// The value of a constant argument: a literal, or a negated numeric one (`-1`).
+fn constant(e: &Expr) -> Option<ScalarValue> {
+    match e {
+        Expr::Literal(v, _) => Some(v.clone()),
+        Expr::Negative(inner) => match inner.as_ref() {
+            Expr::Literal(v, _) => v.arithmetic_negate().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The sort keys as columns of `top`'s output; an error names a key that is not there.
+fn keys_in(keys: &[SortExpr], top: &LogicalPlan) -> SerialOrder {
+    keys.iter()
+        .map(|k| match &k.expr {
+            Expr::Column(c) if top.schema().has_column_with_unqualified_name(&c.name) => {
+                Ok(SortExpr { expr: Expr::Column(Column::from_name(c.name.clone())), asc: k.asc, nulls_first: k.nulls_first })
+            }
+            Expr::Column(c) => Err(OrderGap::KeysLost(format!("the rows were sorted by `{}`, which is no longer a column", c.name))),
+            _ => Err(OrderGap::KeysLost("the rows were sorted by a computed key".to_string())),
+        })
+        .collect()
+}
