@@ -2,6 +2,7 @@
 //! both the planner (to build calls) and every session (to run them, and to run the SQL
 //! that `translate` prints) use.
 
+pub mod arg_extreme;
 pub mod calendar;
 pub mod dynamic;
 pub mod mv_items;
@@ -14,13 +15,14 @@ pub mod time_text;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::logical_expr::{Expr, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 /// Every KQL UDF, by name.
 #[derive(Debug, Clone)]
 pub struct Registry {
     scalars: BTreeMap<String, Arc<ScalarUDF>>,
+    aggregates: BTreeMap<String, Arc<AggregateUDF>>,
 }
 
 impl Default for Registry {
@@ -44,7 +46,22 @@ impl Registry {
         for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default())] {
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        Self { scalars }
+        let aggregates = [true, false]
+            .into_iter()
+            .map(|max| {
+                let udaf = AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(max));
+                (udaf.name().to_string(), Arc::new(udaf))
+            })
+            .collect();
+        Self { scalars, aggregates }
+    }
+
+    /// A call of the aggregate `name` (see [`Registry::call`]).
+    pub fn aggregate(&self, name: &str, args: Vec<Expr>) -> datafusion::common::Result<Expr> {
+        match self.aggregates.get(name) {
+            Some(udaf) => Ok(udaf.call(args)),
+            None => datafusion::common::plan_err!("internal: no KQL aggregate {name}"),
+        }
     }
 
     /// A call of the UDF `name`. The planner only asks for names this registry defines;
@@ -60,6 +77,9 @@ impl Registry {
     pub fn register(&self, ctx: &SessionContext) {
         for udf in self.scalars.values() {
             ctx.register_udf(udf.as_ref().clone());
+        }
+        for udaf in self.aggregates.values() {
+            ctx.register_udaf(udaf.as_ref().clone());
         }
     }
 }

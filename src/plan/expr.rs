@@ -499,8 +499,9 @@ fn compare(op: BinOp, a: Expr, b: Expr, ctx: Ctx) -> Expr {
         BinOp::Eq if b_is_value => datafusion::functions::core::expr_fn::coalesce(vec![plain, lit(false)]),
         BinOp::NotEq if b_is_value => a.is_null().or(plain),
         BinOp::Eq | BinOp::NotEq => {
-            let one_null = (!a.clone().is_null()).eq(b.clone().is_null());
-            let both_null = a.is_null().and(b.is_null());
+            let both_null = a.clone().is_null().and(b.clone().is_null());
+            // Checked after `both_null`, so this is "exactly one".
+            let one_null = a.is_null().or(b.is_null());
             datafusion::logical_expr::when(both_null, lit(ScalarValue::Boolean(None)))
                 .when(one_null, lit(op == BinOp::NotEq))
                 .otherwise(plain)

@@ -186,6 +186,18 @@ fn spell_literals(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> 
                     datafusion::arrow::datatypes::DataType::Float64,
                 )))
             }
+            // The SQL printer takes a doubled quote for one it already escaped, so `a''b`
+            // would come back as `a'b`; split between the quotes, each part prints right.
+            Expr::Literal(ScalarValue::Utf8(Some(text)), _) if text.contains("''") => {
+                let mut parts = Vec::new();
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("''") {
+                    parts.push(datafusion::logical_expr::lit(&rest[..=i]));
+                    rest = &rest[i + 1..];
+                }
+                parts.push(datafusion::logical_expr::lit(rest));
+                Transformed::yes(datafusion::functions::string::expr_fn::concat(parts))
+            }
             // A typed null keeps its type through SQL as a cast.
             Expr::Literal(v, _) if v.is_null() && !matches!(v, ScalarValue::Null) => {
                 let dt = v.data_type();

@@ -61,9 +61,12 @@ impl Planner<'_> {
             .and_then(|p| p.build())
             .map_err(self.df(span))?;
         let value = col(Column::from_name(name.clone()));
+        // Back from nanoseconds with arrow_cast: a SQL CAST of a number to a timestamp
+        // would read seconds in the SQL that `translate` prints.
         let value = match ty {
-            KustoType::Long | KustoType::Int => value,
-            other => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(value), other.arrow_type())),
+            KustoType::DateTime => super::types::nanos_to_datetime(value),
+            KustoType::TimeSpan => super::types::nanos_to_timespan(value),
+            _ => value,
         };
         LogicalPlanBuilder::from(unnested).project(vec![value.alias(name)]).and_then(|p| p.build()).map_err(self.df(span))
     }

@@ -303,15 +303,21 @@ impl Planner<'_> {
             return Err(self.invalid(span, "arg_max()/arg_min() need the expression to maximise"));
         };
         let t = self.scalar(target, schema)?;
-        // Rows whose target is null lose unless every row's is null (reference notes §3.4).
-        let order = vec![t.clone().sort(!max, false)];
+        let function = if max { "kql_arg_max" } else { "kql_arg_min" };
+        let cx = self.cx;
+        let pick = |v: Expr| cx.registry.aggregate(function, vec![t.clone(), v]);
         let prefix = if max { "max_" } else { "min_" };
-        let target_name = match item.names.as_slice() {
-            [n] => n.name.clone(),
-            _ => result_name(target).unwrap_or_else(|| prefix.to_string()),
+        // `(A, B, …) = arg_max(t, x, …)` names the results in order (summarize-operator.md).
+        let given = item.names.as_slice();
+        if given.len() > 1 && (given.len() > args.len() || rest.iter().any(|a| matches!(a, Ast::Star(_)))) {
+            return Err(self.invalid(given[0].span, "the names before `=` must match arg_max()/arg_min()'s results one for one"));
+        }
+        let target_name = match given.first() {
+            Some(n) => n.name.clone(),
+            None => result_name(target).unwrap_or_else(|| prefix.to_string()),
         };
         let mut taken = vec![target_name.clone()];
-        outputs.push(Output { aggregate: agg::first_value(t, order.clone()), finish: Finish::Keep });
+        outputs.push(Output { aggregate: pick(t.clone()).map_err(self.df(span))?, finish: Finish::Keep });
         finals.push(Final::Agg(outputs.len() - 1, names.unique(&target_name)));
         for (i, a) in rest.iter().enumerate() {
             if matches!(a, Ast::Star(_)) {
@@ -322,18 +328,20 @@ impl Planner<'_> {
                     }
                     taken.push(n.clone());
                     let c = Expr::Column(datafusion::common::Column::new(q.cloned(), n));
-                    outputs.push(Output { aggregate: agg::first_value(c, order.clone()), finish: Finish::Keep });
+                    outputs.push(Output { aggregate: pick(c).map_err(self.df(span))?, finish: Finish::Keep });
                     finals.push(Final::Agg(outputs.len() - 1, names.unique(n)));
                 }
                 continue;
             }
-            let (name, value) = match a {
-                Ast::NamedArg { name, value, .. } => (name.name.clone(), value.as_ref()),
-                other => (result_name(other).unwrap_or_else(|| format!("{prefix}{target_name}_arg{}", i + 1)), other),
+            let (name, value) = match (a, given.get(i + 1)) {
+                (Ast::NamedArg { value, .. }, Some(n)) => (n.name.clone(), value.as_ref()),
+                (Ast::NamedArg { name, value, .. }, None) => (name.name.clone(), value.as_ref()),
+                (other, Some(n)) => (n.name.clone(), other),
+                (other, None) => (result_name(other).unwrap_or_else(|| format!("{prefix}{target_name}_arg{}", i + 1)), other),
             };
             let v = self.scalar(value, schema)?;
             taken.push(name.clone());
-            outputs.push(Output { aggregate: agg::first_value(v, order.clone()), finish: Finish::Keep });
+            outputs.push(Output { aggregate: pick(v).map_err(self.df(span))?, finish: Finish::Keep });
             finals.push(Final::Agg(outputs.len() - 1, names.unique(&name)));
         }
         Ok(())

@@ -37,16 +37,22 @@ impl Planner<'_> {
     /// below the operators that keep rows serialized (serialize-operator.md lists them).
     pub(crate) fn serial_order(input: &LogicalPlan) -> SerialOrder {
         let mut plan = input;
+        let mut serial = false;
         loop {
             match plan {
                 LogicalPlan::Sort(sort) => return keys_in(&sort.expr, input),
-                LogicalPlan::SubqueryAlias(a) if a.alias.table().starts_with(SERIAL_MARK) => return Ok(Vec::new()),
+                LogicalPlan::SubqueryAlias(a) if a.alias.table().starts_with(SERIAL_MARK) => {
+                    // Serialized; a sort below still decides the order.
+                    serial = true;
+                    plan = &a.input;
+                }
                 LogicalPlan::Projection(p) => plan = &p.input,
                 LogicalPlan::SubqueryAlias(a) => plan = &a.input,
                 LogicalPlan::Filter(f) => plan = &f.input,
                 LogicalPlan::Limit(l) => plan = &l.input,
                 LogicalPlan::Window(w) => plan = &w.input,
-                // A table, a join, a summarize, a union: not serialized.
+                // A table, a join, a summarize, a union: not serialized unless marked so.
+                _ if serial => return Ok(Vec::new()),
                 _ => return Err(OrderGap::NotSerialized),
             }
         }
