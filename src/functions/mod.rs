@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod dynamic;
 pub mod mv_items;
 pub mod parse_groups;
+pub mod percentile;
 pub mod rowwise;
 pub mod strings;
 pub mod text;
@@ -46,13 +47,14 @@ impl Registry {
         for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default())] {
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        let aggregates = [true, false]
-            .into_iter()
-            .map(|max| {
-                let udaf = AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(max));
-                (udaf.name().to_string(), Arc::new(udaf))
-            })
-            .collect();
+        let aggregates = [
+            AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(true)),
+            AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(false)),
+            AggregateUDF::new_from_impl(percentile::Percentile::default()),
+        ]
+        .into_iter()
+        .map(|udaf| (udaf.name().to_string(), Arc::new(udaf)))
+        .collect();
         Self { scalars, aggregates }
     }
 

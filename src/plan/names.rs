@@ -60,6 +60,8 @@ pub fn aggregate_name(f: &str, args: &[Expr]) -> Option<String> {
         "make_set" | "make_set_if" | "makeset" => format!("set_{}", arg()),
         "make_list" | "make_list_if" | "makelist" | "make_list_with_nulls" => format!("list_{}", arg()),
         "make_bag" | "make_bag_if" => format!("bag_{}", arg()),
+        // `percentile(x, 99.9)` is `percentile_x_99_9` (reference notes §3.2).
+        "percentile" => format!("percentile_{}_{}", arg(), args.get(1).map(|p| p.to_string().replace('.', "_")).unwrap_or_default()),
         "take_any" | "take_anyif" => args.first().and_then(result_name).unwrap_or_else(|| "any_arg0".into()),
         "any" => format!("any_{}", arg()),
         "dcount" | "dcountif" | "count_distinct" | "count_distinctif" | "sum" | "sumif" | "avg" | "avgif" | "min" | "minif"

@@ -205,7 +205,9 @@ impl Planner<'_> {
             });
         }
         let Some(b) = out else { return Err(self.invalid(span, "union matched no tables")) };
-        b.build().map_err(self.df(span))
+        let plan = b.build().map_err(self.df(span))?;
+        // Boxed: the unparser drops a filter written directly over a union.
+        if matches!(plan, LogicalPlan::Union(_)) { self.boxed(plan, span) } else { Ok(plan) }
     }
 
     fn union_leg(&mut self, t: &Ast, legs: &mut Vec<(String, LogicalPlan)>) -> Result<(), PlanError> {

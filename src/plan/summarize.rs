@@ -127,7 +127,7 @@ impl Planner<'_> {
         finals: &mut Vec<Final>,
     ) -> Result<(), PlanError> {
         let call = match strip(&item.expr) {
-            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min") => {
+            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min" | "percentiles") => {
                 Some((name.name.as_str(), args, *span))
             }
             _ => None,
@@ -149,6 +149,9 @@ impl Planner<'_> {
         let span = &span;
         if matches!(f, "arg_max" | "arg_min") {
             return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, names, outputs, finals);
+        }
+        if f == "percentiles" {
+            return self.percentiles(item, args, *span, schema, names, outputs, finals);
         }
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
@@ -261,6 +264,11 @@ impl Planner<'_> {
                 let e = if f.starts_with("make_set") || f == "makeset" { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
                 (e, Finish::Dynamic(max))
             }
+            "percentile" => {
+                arity(2)?;
+                let (x, p) = (a.remove(0), a.remove(0));
+                self.percentile(x, p, span, schema)?
+            }
             "take_any" | "any" => {
                 arity(1)?;
                 (agg::first_value(a.remove(0), vec![]), Finish::Keep)
@@ -343,6 +351,53 @@ impl Planner<'_> {
             taken.push(name.clone());
             outputs.push(Output { aggregate: pick(v).map_err(self.df(span))?, finish: Finish::Keep });
             finals.push(Final::Agg(outputs.len() - 1, names.unique(&name)));
+        }
+        Ok(())
+    }
+}
+
+impl Planner<'_> {
+    /// `percentile(x, p)`: the nearest-rank percentile; an int comes back as a long.
+    fn percentile(&self, x: Expr, p: Expr, span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
+        let ty = self.type_of(&x, schema, span)?;
+        let x = match ty {
+            KustoType::Int => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(x), datafusion::arrow::datatypes::DataType::Int64)),
+            KustoType::Long | KustoType::Real | KustoType::DateTime | KustoType::TimeSpan => x,
+            other => return Err(self.invalid(span, format!("percentile() of a {} value", other.name()))),
+        };
+        if !matches!(&p, Expr::Literal(v, _) if !v.is_null() && (v.data_type().is_numeric())) {
+            return Err(self.unsupported(span, "a percentile that is not a constant number"));
+        }
+        let p = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(p), datafusion::arrow::datatypes::DataType::Float64));
+        Ok((self.cx.registry.aggregate("kql_percentile", vec![x, p]).map_err(self.df(span))?, Finish::Keep))
+    }
+
+    /// `percentiles(x, p1, p2, …)`: one column per percentage, `percentile_x_p` or the
+    /// names given as `(A, B) = …`.
+    #[allow(clippy::too_many_arguments)]
+    fn percentiles(
+        &mut self,
+        item: &NamedExpr,
+        args: &[Ast],
+        span: Span,
+        schema: &DFSchema,
+        names: &mut UniqueNames,
+        outputs: &mut Vec<Output>,
+        finals: &mut Vec<Final>,
+    ) -> Result<(), PlanError> {
+        let Some((x, ps)) = args.split_first().filter(|(_, ps)| !ps.is_empty()) else {
+            return Err(self.invalid(span, "percentiles() takes a value and at least one percentage"));
+        };
+        if item.names.len() > ps.len() || item.names.len() == 1 && ps.len() > 1 {
+            return Err(self.invalid(span, "percentiles(): give one name per percentage, as (A, B) = …"));
+        }
+        for (i, p) in ps.iter().enumerate() {
+            let name = match item.names.get(i) {
+                Some(n) => n.name.clone(),
+                None => aggregate_name("percentile", &[x.clone(), p.clone()]).unwrap_or_default(),
+            };
+            let i = self.push_aggregate("percentile", &[x.clone(), p.clone()], span, schema, outputs)?;
+            finals.push(Final::Agg(i, names.unique(&name)));
         }
         Ok(())
     }
