@@ -4,6 +4,7 @@
 
 pub mod arg_extreme;
 pub mod calendar;
+pub mod make_bag;
 pub mod dynamic;
 pub mod mv_items;
 pub mod parse_groups;
@@ -51,6 +52,7 @@ impl Registry {
             AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(true)),
             AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(false)),
             AggregateUDF::new_from_impl(percentile::Percentile::default()),
+            AggregateUDF::new_from_impl(make_bag::MakeBag::default()),
         ]
         .into_iter()
         .map(|udaf| (udaf.name().to_string(), Arc::new(udaf)))

@@ -43,6 +43,8 @@ enum Finish {
     ZeroReal,
     /// No values give NaN (`avg`).
     Nan,
+    /// JSON text becomes a dynamic value.
+    Json,
     /// A list becomes a dynamic array of at most so many elements (when given); no values
     /// give `[]`.
     Dynamic(Option<i64>),
@@ -264,6 +266,18 @@ impl Planner<'_> {
                 let e = if f.starts_with("make_set") || f == "makeset" { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
                 (e, Finish::Dynamic(max))
             }
+            "make_bag" | "make_bag_if" => {
+                arity(if f == "make_bag" { 1 } else { 2 })?;
+                let x = a.remove(0);
+                if self.type_of(&x, schema, span)? != KustoType::Dynamic {
+                    return Err(self.invalid(span, format!("{f}() takes a dynamic property bag")));
+                }
+                let x = match a.pop() {
+                    Some(keep) => when(keep, x).end().map_err(self.df(span))?,
+                    None => x,
+                };
+                (self.cx.registry.aggregate("kql_make_bag", vec![x]).map_err(self.df(span))?, Finish::Json)
+            }
             "percentile" => {
                 arity(2)?;
                 let (x, p) = (a.remove(0), a.remove(0));
@@ -284,6 +298,7 @@ impl Planner<'_> {
             Finish::ZeroLong => coalesce(lit(0i64)),
             Finish::ZeroReal => coalesce(lit(0f64)),
             Finish::Nan => coalesce(lit(f64::NAN)),
+            Finish::Json => self.cx.registry.call("kql_parse_json", vec![raw]).map_err(self.df(span))?,
             Finish::Dynamic(max) => {
                 let list = match max {
                     Some(n) => datafusion::functions_nested::expr_fn::array_slice(raw, lit(1i64), lit(n), None),
