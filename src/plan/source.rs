@@ -102,7 +102,9 @@ impl Planner<'_> {
         };
         let plan = if rows.is_empty() {
             let nulls = types.iter().enumerate().map(|(i, &t)| named(i, lit(null_of(t)))).collect::<Vec<_>>();
-            LogicalPlanBuilder::empty(false).project(nulls)
+            // `LIMIT 0` keeps the SQL that `translate` prints empty too: it spells an empty
+            // relation as a one-row SELECT (and a `WHERE false` could be hoisted past a join).
+            LogicalPlanBuilder::empty(false).project(nulls).and_then(|b| b.limit(0, Some(0)))
         } else {
             let values = rows.into_iter().map(|r| r.into_iter().map(|v| Expr::Literal(v, None)).collect()).collect();
             let columns = (0..names.len()).map(|i| named(i, col(Column::from_name(format!("column{}", i + 1))))).collect::<Vec<_>>();
