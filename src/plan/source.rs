@@ -170,35 +170,34 @@ impl Planner<'_> {
         if legs.is_empty() {
             return Err(self.invalid(span, "union matched no tables"));
         }
+        // Columns unify by name and type, in order of first appearance (reference notes §6.6).
         let mut columns: Vec<(String, KustoType)> = Vec::new();
         for (_, plan) in &legs {
             for f in plan.schema().fields() {
-                let ty = field_type(f);
-                match columns.iter().find(|(n, _)| n == f.name()) {
-                    Some((_, t)) if *t != ty => {
-                        return Err(self.unsupported(span, format!("union of `{}` columns of different types ({} and {})", f.name(), t.name(), ty.name())));
-                    }
-                    Some(_) => {}
-                    None => columns.push((f.name().clone(), ty)),
+                let key = (f.name().clone(), field_type(f));
+                if !columns.contains(&key) {
+                    columns.push(key);
                 }
             }
         }
         if inner {
-            columns.retain(|(n, _)| legs.iter().all(|(_, p)| p.schema().fields().iter().any(|f| f.name() == n)));
+            columns.retain(|(n, t)| legs.iter().all(|(_, p)| p.schema().fields().iter().any(|f| f.name() == n && field_type(f) == *t)));
         }
+        let outputs = union_names(&columns, source_col.as_deref());
         let mut out: Option<LogicalPlanBuilder> = None;
         for (leg_name, plan) in legs {
             let mut exprs = Vec::new();
             if let Some(c) = &source_col {
                 exprs.push(lit(leg_name.clone()).alias(c.clone()));
             }
-            for (n, ty) in &columns {
+            for ((n, ty), out_name) in columns.iter().zip(&outputs) {
                 // A leg without the column gives null there; for strings that is "" (strings
                 // are never null in Kusto).
                 let missing = if *ty == KustoType::String { lit("") } else { lit(null_of(*ty)) };
-                let e = super::expr::find_column(plan.schema(), n).unwrap_or(missing);
+                let own = plan.schema().fields().iter().any(|f| f.name() == n && field_type(f) == *ty);
+                let e = if own { super::expr::find_column(plan.schema(), n).unwrap_or(missing) } else { missing };
                 let meta = matches!(ty, KustoType::Dynamic | KustoType::Guid).then(|| metadata(*ty));
-                exprs.push(e.alias_with_metadata(n.clone(), meta));
+                exprs.push(e.alias_with_metadata(out_name.clone(), meta));
             }
             let projected = LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).map_err(self.df(span))?;
             out = Some(match out {
@@ -271,4 +270,14 @@ fn strip_negative(e: Expr) -> Expr {
         },
         other => other,
     }
+}
+
+/// The output name of each unified union column: its own name, or `name_type` when the
+/// name comes with several types (`x_long`, `x_string`), made unique with a numeric suffix
+/// if that is taken.
+fn union_names(columns: &[(String, KustoType)], source_col: Option<&str>) -> Vec<String> {
+    let split = |n: &str| columns.iter().filter(|(m, _)| m == n).count() > 1;
+    let plain = columns.iter().filter(|(n, _)| !split(n)).map(|(n, _)| n.as_str());
+    let mut names = super::names::UniqueNames::with_reserved(plain.chain(source_col));
+    columns.iter().map(|(n, t)| if split(n) { names.unique(&format!("{n}_{}", t.name())) } else { n.clone() }).collect()
 }
