@@ -5,9 +5,10 @@
 //! the oracle: in `simple` and `relaxed` the text parts are literal and a string column
 //! takes as little as it can (`(.*?)`); in `regex` the text parts are regexes and a string
 //! column takes as much as it can (`(.*)`); `*` skips as little as it can. A number column
-//! takes digits; in `relaxed` it may instead skip text that is not a number. A text that does not match gives `""` for
-//! string columns and null for the others; in `simple` and `regex` a value that does not
-//! convert fails the whole match, in `relaxed` only its own column.
+//! takes digits; in `relaxed` it may instead skip text that is not a number. A text that
+//! does not match gives `""` for string columns and null for the others; in `simple` and
+//! `regex` a value that does not convert fails the whole match, in `relaxed` only its own
+//! column.
 
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
 
@@ -63,7 +64,8 @@ impl Planner<'_> {
         let mut converted = Vec::new();
         for (i, t) in targets.iter().enumerate() {
             let raw = datafusion::functions_nested::expr_fn::array_element(groups.clone(), lit(i as i64 + 1));
-            converted.push(self.parsed_value(raw, t, span)?);
+            // The captured text as a value of the column's type; null when it does not convert.
+            converted.push(self.convert_to(raw, KustoType::String, t.ty, span)?);
         }
         // In simple and regex modes a value that does not convert fails the match.
         let ok = match mode {
@@ -138,22 +140,6 @@ impl Planner<'_> {
             return Err(self.invalid(span, "parse: the pattern names no column to extract"));
         }
         Ok((re, targets))
-    }
-
-    /// The captured text as a value of the column's type; null when it does not convert.
-    fn parsed_value(&self, raw: Expr, t: &Target<'_>, span: Span) -> Result<Expr, PlanError> {
-        let conversion = match t.ty {
-            KustoType::String => return Ok(raw),
-            KustoType::Dynamic => return self.cx.registry.call("kql_parse_json", vec![raw]).map_err(self.df(span)),
-            KustoType::Int => "toint",
-            KustoType::Long => "tolong",
-            KustoType::Real => "toreal",
-            KustoType::Bool => "tobool",
-            KustoType::DateTime => "todatetime",
-            KustoType::TimeSpan => "totimespan",
-            KustoType::Guid => "toguid",
-        };
-        self.convert(conversion, raw, KustoType::String, span)
     }
 }
 

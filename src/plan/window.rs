@@ -38,15 +38,19 @@ impl Planner<'_> {
     pub(crate) fn serial_order(input: &LogicalPlan) -> SerialOrder {
         let mut plan = input;
         let mut serial = false;
+        let mut projections = Vec::new();
         loop {
             match plan {
-                LogicalPlan::Sort(sort) => return keys_in(&sort.expr, input),
+                LogicalPlan::Sort(sort) => return keys_in(&sort.expr, &projections),
                 LogicalPlan::SubqueryAlias(a) if a.alias.table().starts_with(SERIAL_MARK) => {
                     // Serialized; a sort below still decides the order.
                     serial = true;
                     plan = &a.input;
                 }
-                LogicalPlan::Projection(p) => plan = &p.input,
+                LogicalPlan::Projection(p) => {
+                    projections.push(p);
+                    plan = &p.input;
+                }
                 LogicalPlan::SubqueryAlias(a) => plan = &a.input,
                 LogicalPlan::Filter(f) => plan = &f.input,
                 LogicalPlan::Limit(l) => plan = &l.input,
@@ -82,9 +86,11 @@ impl Planner<'_> {
                 if a.len() > 1 {
                     return Err(self.unsupported(span, "row_number() with a restart condition"));
                 }
-                let n = build(datafusion::functions_window::expr_fn::row_number())?;
+                // A long, as Kusto's row_number() is (DataFusion counts in an unsigned type).
+                let long = |e: Expr| Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), datafusion::arrow::datatypes::DataType::Int64));
+                let n = long(build(datafusion::functions_window::expr_fn::row_number())?);
                 Ok(match a.pop() {
-                    Some(start) => n + Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(start), datafusion::arrow::datatypes::DataType::UInt64)) - lit(1u64),
+                    Some(start) => n + long(start) - lit(1i64),
                     None => n,
                 })
             }
@@ -154,15 +160,28 @@ fn constant(e: &Expr) -> Option<ScalarValue> {
     }
 }
 
-/// The sort keys as columns of `top`'s output; an error names a key that is not there.
-fn keys_in(keys: &[SortExpr], top: &LogicalPlan) -> SerialOrder {
+/// The sort keys as columns after `projections` (outermost first); an error names a key
+/// that a projection dropped or replaced.
+fn keys_in(keys: &[SortExpr], projections: &[&datafusion::logical_expr::Projection]) -> SerialOrder {
     keys.iter()
-        .map(|k| match &k.expr {
-            Expr::Column(c) if top.schema().has_column_with_unqualified_name(&c.name) => {
-                Ok(SortExpr { expr: Expr::Column(Column::from_name(c.name.clone())), asc: k.asc, nulls_first: k.nulls_first })
+        .map(|k| {
+            let Expr::Column(c) = &k.expr else { return Err(OrderGap::KeysLost("the rows were sorted by a computed key".to_string())) };
+            for p in projections {
+                let kept = p.expr.iter().zip(p.schema.fields()).any(|(e, f)| f.name() == &c.name && passes(e, &c.name));
+                if !kept {
+                    return Err(OrderGap::KeysLost(format!("the rows were sorted by `{}`, which is no longer that column", c.name)));
+                }
             }
-            Expr::Column(c) => Err(OrderGap::KeysLost(format!("the rows were sorted by `{}`, which is no longer a column", c.name))),
-            _ => Err(OrderGap::KeysLost("the rows were sorted by a computed key".to_string())),
+            Ok(SortExpr { expr: Expr::Column(Column::from_name(c.name.clone())), asc: k.asc, nulls_first: k.nulls_first })
         })
         .collect()
+}
+
+/// Whether a projection's `e` hands the column `name` on unchanged.
+fn passes(e: &Expr, name: &str) -> bool {
+    match e {
+        Expr::Column(c) => c.name == name,
+        Expr::Alias(a) => passes(&a.expr, name),
+        _ => false,
+    }
 }
