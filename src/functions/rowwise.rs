@@ -43,6 +43,12 @@ impl Arg<'_> {
         if self.kusto == Some(KustoType::DateTime) {
             return Some(crate::output::value::format_datetime_ticks(crate::output::value::timestamp_nanos(self.array, self.row)));
         }
+        if let Some(v) = self.array.as_any().downcast_ref::<datafusion::arrow::array::Float64Array>().map(|a| a.value(self.row))
+            && v.is_infinite()
+        {
+            // .NET's text for the infinities (measured: tostring(1.0 / 0) is "inf").
+            return Some(if v > 0.0 { "inf" } else { "-inf" }.to_string());
+        }
         Some(match self.json() {
             // .NET spells booleans with a capital: tostring(true) is "True".
             serde_json::Value::Bool(b) if self.kusto != Some(KustoType::Dynamic) => if b { "True" } else { "False" }.to_string(),

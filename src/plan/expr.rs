@@ -447,11 +447,13 @@ fn widen_int(e: Expr, ty: KustoType) -> Expr {
 }
 
 fn numeric(op: BinOp, a: Expr, b: Expr, real: bool) -> Expr {
+    // An integer divided by zero is null in Kusto (measured), where Arrow would fail the
+    // query; reals give infinities and NaN as they are.
+    let b = if !real && matches!(op, BinOp::Div | BinOp::Mod) { f::nullif(b, lit(0i64)) } else { b };
     match op {
         // Kusto's `%` is never negative, whatever the signs (measured: -5 % 3 == 1 and
         // 5 % -3 == 2): a Euclidean remainder, for reals too.
         BinOp::Mod => {
-            let _ = real;
             let m = binary_expr(a, Operator::Modulo, b.clone());
             let abs_b = f::abs(b);
             binary_expr(binary_expr(m, Operator::Plus, abs_b.clone()), Operator::Modulo, abs_b)
