@@ -155,6 +155,9 @@ impl Planner<'_> {
         if f == "percentiles" {
             return self.percentiles(item, args, *span, schema, names, outputs, finals);
         }
+        if matches!(f, "take_any" | "any") && (args.len() > 1 || matches!(args.first(), Some(Ast::Star(_)))) {
+            return self.take_any_row(f, item, args, *span, schema, by_names, names, outputs, finals);
+        }
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
             [] => aggregate_name(f, args).ok_or_else(|| self.unsupported(*span, format!("the aggregation `{f}()`")))?,
@@ -372,6 +375,48 @@ impl Planner<'_> {
 }
 
 impl Planner<'_> {
+    /// `take_any(a, b, …)` and `take_any(*)`: the values of one row, each under its own name
+    /// (`any_a` … for the deprecated `any()`). Every column reads the first row its
+    /// aggregate sees, and all of them see the rows in the same order, so they agree.
+    #[allow(clippy::too_many_arguments)]
+    fn take_any_row(
+        &mut self,
+        f: &str,
+        item: &NamedExpr,
+        args: &[Ast],
+        span: Span,
+        schema: &DFSchema,
+        by_names: &[String],
+        names: &mut UniqueNames,
+        outputs: &mut Vec<Output>,
+        finals: &mut Vec<Final>,
+    ) -> Result<(), PlanError> {
+        if !item.names.is_empty() {
+            return Err(self.unsupported(span, format!("names before `=` for {f}() of several columns")));
+        }
+        let prefix = if f == "any" { "any_" } else { "" };
+        let mut columns: Vec<(String, Expr)> = Vec::new();
+        for a in args {
+            if matches!(a, Ast::Star(_)) {
+                for (q, field) in schema.iter() {
+                    if !by_names.contains(field.name()) && !columns.iter().any(|(n, _)| n == field.name()) {
+                        columns.push((field.name().clone(), Expr::Column(datafusion::common::Column::new(q.cloned(), field.name()))));
+                    }
+                }
+                continue;
+            }
+            let Some(name) = result_name(a) else {
+                return Err(self.unsupported(a.span(), format!("{f}() of an expression among several arguments")));
+            };
+            columns.push((name, self.scalar(a, schema)?));
+        }
+        for (name, value) in columns {
+            outputs.push(Output { aggregate: agg::first_value(value, vec![]), finish: Finish::Keep });
+            finals.push(Final::Agg(outputs.len() - 1, names.unique(&format!("{prefix}{name}"))));
+        }
+        Ok(())
+    }
+
     /// `percentile(x, p)`: the nearest-rank percentile; an int comes back as a long.
     fn percentile(&self, x: Expr, p: Expr, span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
         let ty = self.type_of(&x, schema, span)?;
