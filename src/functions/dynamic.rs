@@ -30,6 +30,8 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_todatetime", KustoType::DateTime, KustoType::String, to_datetime),
         RowFn::new("kql_toguid", KustoType::Guid, KustoType::String, to_guid),
         RowFn::new("kql_totimespan", KustoType::TimeSpan, KustoType::String, to_timespan),
+        RowFn::new("kql_toint_text", KustoType::Int, KustoType::String, to_int_text),
+        RowFn::new("kql_tolong_text", KustoType::Long, KustoType::String, to_long_text),
         RowFn::new("kql_has_any_array", KustoType::Bool, KustoType::Dynamic, has_any_array),
         RowFn::new("kql_has_all_array", KustoType::Bool, KustoType::Dynamic, has_all_array),
     ]
@@ -94,6 +96,31 @@ fn to_datetime(args: &[Arg<'_>]) -> ScalarValue {
 fn to_timespan(args: &[Arg<'_>]) -> ScalarValue {
     let nanos = args.first().and_then(|a| a.text()).and_then(|t| super::time_text::parse_timespan(&t));
     ScalarValue::DurationNanosecond(nanos)
+}
+
+/// `toint(text)`: decimal digits with an optional sign, or `0x` hex (measured: "0x1F" is
+/// 31, "0xFFFFFFFF" is -1, "3.14" and "1e3" are null); surrounding blanks are ignored.
+fn to_int_text(args: &[Arg<'_>]) -> ScalarValue {
+    let v = args.first().and_then(|a| a.text()).and_then(|t| {
+        let t = t.trim();
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok().map(|u| u as i32),
+            None => t.parse::<i32>().ok(),
+        }
+    });
+    ScalarValue::Int32(v)
+}
+
+/// `tolong(text)`: as [`to_int_text`], 64 bits wide ("0xFFFFFFFFFFFFFFFF" is -1).
+fn to_long_text(args: &[Arg<'_>]) -> ScalarValue {
+    let v = args.first().and_then(|a| a.text()).and_then(|t| {
+        let t = t.trim();
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok().map(|u| u as i64),
+            None => t.parse::<i64>().ok(),
+        }
+    });
+    ScalarValue::Int64(v)
 }
 
 /// `toguid(text)`: 32 hex digits, with or without dashes and braces, in the canonical

@@ -445,6 +445,9 @@ impl Planner<'_> {
             // Kusto's text forms (`12-02-2022`, RFC 822, …), which Arrow's parser lacks.
             KustoType::DateTime if matches!(from, KustoType::String | KustoType::Dynamic) => self.udf("kql_todatetime", vec![v], span)?,
             KustoType::TimeSpan if matches!(from, KustoType::String | KustoType::Dynamic) => self.udf("kql_totimespan", vec![v], span)?,
+            // Kusto's integer text (hex included), which Arrow's cast does not read.
+            KustoType::Int if from == KustoType::String => self.udf("kql_toint_text", vec![v], span)?,
+            KustoType::Long if from == KustoType::String => self.udf("kql_tolong_text", vec![v], span)?,
             KustoType::Int | KustoType::Long if from == KustoType::Real => {
                 Expr::TryCast(datafusion::logical_expr::TryCast::new(Box::new(f::trunc(vec![v])), to.arrow_type()))
             }
