@@ -101,26 +101,24 @@ fn to_timespan(args: &[Arg<'_>]) -> ScalarValue {
 /// `toint(text)`: decimal digits with an optional sign, or `0x` hex (measured: "0x1F" is
 /// 31, "0xFFFFFFFF" is -1, "3.14" and "1e3" are null); surrounding blanks are ignored.
 fn to_int_text(args: &[Arg<'_>]) -> ScalarValue {
-    let v = args.first().and_then(|a| a.text()).and_then(|t| {
-        let t = t.trim();
-        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok().map(|u| u as i32),
-            None => t.parse::<i32>().ok(),
-        }
-    });
-    ScalarValue::Int32(v)
+    ScalarValue::Int32(args.first().and_then(|a| a.text()).and_then(|t| integer_text(&t, 32)).map(|v| v as i32))
 }
 
 /// `tolong(text)`: as [`to_int_text`], 64 bits wide ("0xFFFFFFFFFFFFFFFF" is -1).
 fn to_long_text(args: &[Arg<'_>]) -> ScalarValue {
-    let v = args.first().and_then(|a| a.text()).and_then(|t| {
-        let t = t.trim();
-        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-            Some(hex) => u64::from_str_radix(hex, 16).ok().map(|u| u as i64),
-            None => t.parse::<i64>().ok(),
-        }
-    });
-    ScalarValue::Int64(v)
+    ScalarValue::Int64(args.first().and_then(|a| a.text()).and_then(|t| integer_text(&t, 64)))
+}
+
+/// Integer text of `bits` (32 or 64) bits: hex is read as unsigned and wraps into the
+/// signed type, as .NET reads it.
+fn integer_text(text: &str, bits: u32) -> Option<i64> {
+    let t = text.trim();
+    match (t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")), bits) {
+        (Some(hex), 32) => u32::from_str_radix(hex, 16).ok().map(|u| i64::from(u as i32)),
+        (Some(hex), _) => u64::from_str_radix(hex, 16).ok().map(|u| u as i64),
+        (None, 32) => t.parse::<i32>().ok().map(i64::from),
+        (None, _) => t.parse::<i64>().ok(),
+    }
 }
 
 /// `toguid(text)`: 32 hex digits, with or without dashes and braces, in the canonical
