@@ -288,7 +288,7 @@ impl Planner<'_> {
                 };
                 Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::date_part(lit(part), a.remove(0))), DataType::Int32))
             }
-            "row_number" | "prev" | "next" => self.window_call(name, a, types, span)?,
+            "row_number" | "row_cumsum" | "prev" | "next" => self.window_call(name, a, types, span)?,
             "abs" => f::abs(a.remove(0)),
             "isnan" => {
                 self.arity(name, &a, 1, 1, span)?;

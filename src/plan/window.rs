@@ -1,5 +1,5 @@
-//! The functions of serialized rows: `row_number()`, `prev()` and `next()`, as window
-//! functions ordered by the sort that made the rows serial.
+//! The functions of serialized rows: `row_number()`, `row_cumsum()`, `prev()` and
+//! `next()`, as window functions ordered by the sort that made the rows serial.
 //!
 //! Kusto numbers rows in the order they arrive after `sort`, `top` or `serialize`. A plan
 //! has no such order of its own, so the window is ordered by the keys of the nearest sort
@@ -69,8 +69,8 @@ impl Planner<'_> {
         LogicalPlanBuilder::from(plan).alias(format!("{SERIAL_MARK}{n}")).and_then(|b| b.build()).map_err(self.df(span))
     }
 
-    /// `row_number([start])`, `prev(x[, offset[, default]])`, `next(…)` over the serial
-    /// order in force.
+    /// `row_number([start])`, `row_cumsum(x)`, `prev(x[, offset[, default]])`, `next(…)`
+    /// over the serial order in force.
     pub(crate) fn window_call(&mut self, name: &str, mut a: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Expr, PlanError> {
         let order = match &self.window_order {
             None => return Err(self.invalid(span, format!("{name}() needs serialized rows: use it in extend, project or serialize"))),
@@ -93,6 +93,28 @@ impl Planner<'_> {
                     Some(start) => n + long(start) - lit(1i64),
                     None => n,
                 })
+            }
+            "row_cumsum" => {
+                if a.is_empty() || a.len() > 2 {
+                    return Err(self.invalid(span, "row_cumsum() takes a value and a restart condition"));
+                }
+                if let Some(restart) = a.get(1)
+                    && !matches!(restart, Expr::Literal(ScalarValue::Boolean(Some(false)), _))
+                {
+                    return Err(self.unsupported(span, "row_cumsum() with a restart condition"));
+                }
+                // Rows, not a range: rows that tie on the sort keys still add up one by one.
+                let frame = datafusion::logical_expr::WindowFrame::new_bounds(
+                    datafusion::logical_expr::WindowFrameUnits::Rows,
+                    datafusion::logical_expr::WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+                    datafusion::logical_expr::WindowFrameBound::CurrentRow,
+                );
+                let sum = Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
+                    datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(datafusion::functions_aggregate::sum::sum_udaf()),
+                    vec![a.swap_remove(0)],
+                ));
+                let framed = if order.is_empty() { sum.window_frame(frame) } else { sum.order_by(order.clone()).window_frame(frame) };
+                framed.build().map_err(self.df(span))
             }
             _ => {
                 if a.is_empty() || a.len() > 3 {
