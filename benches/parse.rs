@@ -4,27 +4,14 @@
 //! Run with `cargo bench --bench parse`.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lakehunt::kql::{ParseOptions, parse_with};
-use lakehunt::rules::load_rule;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml") {
-            out.push(p);
-        }
-    }
-}
+use lakehunt::rules::{load_rule, rule_files_under};
 
 fn bench_parse(c: &mut Criterion) {
-    let mut files = Vec::new();
-    yaml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"), &mut files);
+    let files = rule_files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")).unwrap_or_default();
     let queries: Vec<String> = files.iter().filter_map(|f| load_rule(f).ok()).map(|r| r.query).collect();
     let bytes: usize = queries.iter().map(String::len).sum();
     let options = ParseOptions { blank_line_separates: true };

@@ -6,33 +6,19 @@
 //! Run with `cargo bench --bench plan`.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lakehunt::kql::ParseOptions;
 use lakehunt::plan::{PlanContext, plan_kql_with};
-use lakehunt::rules::load_rule;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml") {
-            out.push(p);
-        }
-    }
-}
+use lakehunt::rules::{load_rule, rule_files_under};
 
 fn bench_plan(c: &mut Criterion) {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     let cx = PlanContext::in_memory(1_795_737_600_000_000_000);
     let options = ParseOptions { blank_line_separates: true };
     let seed = load_rule(&corpus.join("azure-sentinel/HQ-M365D__Execution__detect-impacket-dcomexec.yaml")).map(|r| r.query);
-    let mut files = Vec::new();
-    yaml_files(&corpus, &mut files);
-    files.sort();
+    let files = rule_files_under(&corpus).unwrap_or_default();
     let planned: Vec<String> = files
         .iter()
         .filter_map(|f| load_rule(f).ok())

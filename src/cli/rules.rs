@@ -2,7 +2,7 @@
 //! its file, line, column and an excerpt.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -93,7 +93,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut files).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            files.extend(crate::rules::rule_files_under(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?);
         } else if path.is_file() {
             files.push(path.clone());
         } else {
@@ -103,16 +103,4 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     files.sort();
     files.dedup();
     Ok(files)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -156,6 +156,25 @@ fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> RuleError {
     RuleError::Yaml { path: path.to_path_buf(), line, column, message: e.to_string(), excerpt: excerpt(text, Span::new(offset, offset + 1)) }
 }
 
+/// The rule files (`.yaml`, `.yml`) under `dir`, recursively, sorted.
+pub fn rule_files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 /// Reads a rule file.
 pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(path).map_err(|source| RuleError::Io { path: path.to_path_buf(), source })?;
