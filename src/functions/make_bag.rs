@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -53,8 +53,7 @@ struct Bag {
 
 impl Bag {
     fn add_texts(&mut self, texts: &ArrayRef) -> Result<()> {
-        let texts = datafusion::arrow::compute::cast(texts, &DataType::Utf8)?;
-        let texts = texts.as_string::<i32>();
+        let texts = super::utf8(texts)?;
         for i in 0..texts.len() {
             if texts.is_null(i) {
                 continue;

@@ -20,6 +20,20 @@ use std::sync::Arc;
 use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+/// `array` as Utf8 text: SQL string literals arrive as Utf8View, dictionary-encoded
+/// columns as dictionaries.
+pub(crate) fn utf8(array: &datafusion::arrow::array::ArrayRef) -> datafusion::common::Result<datafusion::arrow::array::StringArray> {
+    use datafusion::arrow::array::AsArray;
+    let text = datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Utf8)?;
+    // The cast made it Utf8, so this view of it cannot fail.
+    Ok(text.as_string::<i32>().clone())
+}
+
+/// A text argument's `rows` values (see [`utf8`]).
+pub(crate) fn text_rows(arg: &datafusion::logical_expr::ColumnarValue, rows: usize) -> datafusion::common::Result<datafusion::arrow::array::StringArray> {
+    utf8(&arg.to_array(rows)?)
+}
+
 /// Every KQL UDF, by name.
 #[derive(Debug, Clone)]
 pub struct Registry {

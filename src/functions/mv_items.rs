@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, ListBuilder, StringArray, StringBuilder};
+use datafusion::arrow::array::{Array, ListBuilder, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
@@ -38,11 +38,7 @@ impl ScalarUDFImpl for MvItems {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
         let Some(first) = args.args.first() else { return exec_err!("kql_mv_items takes a value") };
-        // SQL string literals arrive as Utf8View.
-        let values: ArrayRef = datafusion::arrow::compute::cast(&first.to_array(n)?, &DataType::Utf8)?;
-        let Some(texts) = values.as_any().downcast_ref::<StringArray>() else {
-            return exec_err!("kql_mv_items expects JSON text, not {}", values.data_type());
-        };
+        let texts = super::text_rows(first, n)?;
         let limit = match args.args.get(1) {
             Some(ColumnarValue::Scalar(s)) => match s {
                 datafusion::common::ScalarValue::Int64(Some(l)) if *l >= 0 => Some(*l as usize),

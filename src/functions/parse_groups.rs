@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, ListBuilder, StringArray, StringBuilder};
+use datafusion::arrow::array::{Array, ListBuilder, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
@@ -55,11 +55,7 @@ impl ScalarUDFImpl for ParseGroups {
             .filter(|(_, name)| name.is_some_and(|n| n.starts_with(GROUP_PREFIX)))
             .map(|(i, _)| i)
             .collect();
-        // SQL string literals arrive as Utf8View.
-        let values: ArrayRef = datafusion::arrow::compute::cast(&text.to_array(n)?, &DataType::Utf8)?;
-        let Some(texts) = values.as_any().downcast_ref::<StringArray>() else {
-            return exec_err!("kql_parse_groups expects text, not {}", values.data_type());
-        };
+        let texts = super::text_rows(text, n)?;
         let mut out = ListBuilder::new(StringBuilder::new());
         let mut locs = re.capture_locations();
         for i in 0..texts.len() {
@@ -80,6 +76,8 @@ impl ScalarUDFImpl for ParseGroups {
 
 #[cfg(test)]
 mod tests {
+    use datafusion::arrow::array::StringArray;
+
     use super::*;
 
     #[test]
