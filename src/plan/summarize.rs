@@ -32,6 +32,23 @@ enum Final {
     Expr(String, Ast),
 }
 
+/// What the aggregations of one summarize collect: the aggregate outputs, the final
+/// columns that read them, and the names those columns took.
+struct Collected {
+    names: UniqueNames,
+    outputs: Vec<Output>,
+    finals: Vec<Final>,
+}
+
+impl Collected {
+    /// A final column `name` (made unique) reading a new aggregate output.
+    fn column(&mut self, name: &str, aggregate: Expr, finish: Finish) {
+        self.outputs.push(Output { aggregate, finish });
+        let name = self.names.unique(name);
+        self.finals.push(Final::Agg(self.outputs.len() - 1, name));
+    }
+}
+
 /// What turns an aggregate's raw value into Kusto's.
 #[derive(Debug, Clone, Copy)]
 enum Finish {
@@ -62,12 +79,12 @@ impl Planner<'_> {
             }
             group.push(e.alias(name.clone()));
         }
-        let mut names = UniqueNames::with_reserved(by_names.iter().map(String::as_str));
-        let mut outputs = Vec::new();
-        let mut finals = Vec::new();
+        let names = UniqueNames::with_reserved(by_names.iter().map(String::as_str));
+        let mut c = Collected { names, outputs: Vec::new(), finals: Vec::new() };
         for item in aggs {
-            self.aggregate_item(item, &schema, &by_names, &mut names, &mut outputs, &mut finals)?;
+            self.aggregate_item(item, &schema, &by_names, &mut c)?;
         }
+        let Collected { outputs, finals, .. } = c;
         let aggregates: Vec<Expr> = outputs.iter().enumerate().map(|(i, o)| o.aggregate.clone().alias(format!("__agg{i}"))).collect();
         let grouped = LogicalPlanBuilder::from(input).aggregate(group, aggregates).and_then(|b| b.build()).map_err(self.df(span))?;
         let by_cols = || by_names.iter().map(|n| col(datafusion::common::Column::from_name(n.clone())));
@@ -119,15 +136,7 @@ impl Planner<'_> {
         })
     }
 
-    fn aggregate_item(
-        &mut self,
-        item: &NamedExpr,
-        schema: &DFSchema,
-        by_names: &[String],
-        names: &mut UniqueNames,
-        outputs: &mut Vec<Output>,
-        finals: &mut Vec<Final>,
-    ) -> Result<(), PlanError> {
+    fn aggregate_item(&mut self, item: &NamedExpr, schema: &DFSchema, by_names: &[String], c: &mut Collected) -> Result<(), PlanError> {
         let call = match strip(&item.expr) {
             Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min" | "percentiles") => {
                 Some((name.name.as_str(), args, *span))
@@ -136,48 +145,52 @@ impl Planner<'_> {
         };
         let Some((f, args, span)) = call else {
             let name = match item.names.as_slice() {
-                [n] => names.unique(&n.name),
+                [n] => c.names.unique(&n.name),
                 // column() hands out a free name and marks it used.
-                _ => names.column(),
+                _ => c.names.column(),
             };
-            let before = outputs.len();
-            let ast = self.extract_aggregates(&item.expr, schema, outputs)?;
-            if outputs.len() == before {
+            let before = c.outputs.len();
+            let ast = self.extract_aggregates(&item.expr, schema, &mut c.outputs)?;
+            if c.outputs.len() == before {
                 return Err(self.invalid(item.expr.span(), "summarize needs an aggregation here (count(), sum(x), make_set(x), …)"));
             }
-            finals.push(Final::Expr(name, ast));
+            c.finals.push(Final::Expr(name, ast));
             return Ok(());
         };
         let span = &span;
         if matches!(f, "arg_max" | "arg_min") {
-            return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, names, outputs, finals);
+            return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, c);
         }
         if f == "percentiles" {
-            return self.percentiles(item, args, *span, schema, names, outputs, finals);
+            return self.percentiles(item, args, *span, schema, c);
         }
         if matches!(f, "take_any" | "any") && (args.len() > 1 || matches!(args.first(), Some(Ast::Star(_)))) {
-            return self.take_any_row(f, item, args, *span, schema, by_names, names, outputs, finals);
+            return self.take_any_row(f, item, args, *span, schema, by_names, c);
         }
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
             [] => aggregate_name(f, args).ok_or_else(|| self.unsupported(*span, format!("the aggregation `{f}()`")))?,
             [n, ..] => return Err(self.unsupported(n.span, "several names for one aggregate")),
         };
-        let name = names.unique(&name);
-        let i = self.push_aggregate(f, args, *span, schema, outputs)?;
-        finals.push(Final::Agg(i, name));
+        let (aggregate, finish) = self.lower_aggregate(f, args, *span, schema)?;
+        c.column(&name, aggregate, finish);
         Ok(())
     }
 
     /// Lowers the aggregate call `f(args)` into a new output; its index.
     fn push_aggregate(&mut self, f: &str, args: &[Ast], span: Span, schema: &DFSchema, outputs: &mut Vec<Output>) -> Result<usize, PlanError> {
+        let (aggregate, finish) = self.lower_aggregate(f, args, span, schema)?;
+        outputs.push(Output { aggregate, finish });
+        Ok(outputs.len() - 1)
+    }
+
+    /// The aggregate call `f(args)` as an aggregate expression and its finish.
+    fn lower_aggregate(&mut self, f: &str, args: &[Ast], span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
         let mut a = Vec::with_capacity(args.len());
         for arg in args {
             a.push(self.scalar(arg, schema)?);
         }
-        let (aggregate, finish) = self.aggregate(f, a, args, span, schema)?;
-        outputs.push(Output { aggregate, finish });
-        Ok(outputs.len() - 1)
+        self.aggregate(f, a, args, span, schema)
     }
 
     fn aggregate(&mut self, f: &str, mut a: Vec<Expr>, asts: &[Ast], span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
@@ -313,18 +326,7 @@ impl Planner<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn arg_extreme(
-        &mut self,
-        max: bool,
-        item: &NamedExpr,
-        args: &[Ast],
-        span: Span,
-        schema: &DFSchema,
-        by_names: &[String],
-        names: &mut UniqueNames,
-        outputs: &mut Vec<Output>,
-        finals: &mut Vec<Final>,
-    ) -> Result<(), PlanError> {
+    fn arg_extreme(&mut self, max: bool, item: &NamedExpr, args: &[Ast], span: Span, schema: &DFSchema, by_names: &[String], c: &mut Collected) -> Result<(), PlanError> {
         let Some((target, rest)) = args.split_first() else {
             return Err(self.invalid(span, "arg_max()/arg_min() need the expression to maximise"));
         };
@@ -343,8 +345,7 @@ impl Planner<'_> {
             None => result_name(target).unwrap_or_else(|| prefix.to_string()),
         };
         let mut taken = vec![target_name.clone()];
-        outputs.push(Output { aggregate: pick(t.clone()).map_err(self.df(span))?, finish: Finish::Keep });
-        finals.push(Final::Agg(outputs.len() - 1, names.unique(&target_name)));
+        c.column(&target_name, pick(t.clone()).map_err(self.df(span))?, Finish::Keep);
         for (i, a) in rest.iter().enumerate() {
             if matches!(a, Ast::Star(_)) {
                 for (q, field) in schema.iter() {
@@ -353,9 +354,8 @@ impl Planner<'_> {
                         continue;
                     }
                     taken.push(n.clone());
-                    let c = Expr::Column(datafusion::common::Column::new(q.cloned(), n));
-                    outputs.push(Output { aggregate: pick(c).map_err(self.df(span))?, finish: Finish::Keep });
-                    finals.push(Final::Agg(outputs.len() - 1, names.unique(n)));
+                    let column = Expr::Column(datafusion::common::Column::new(q.cloned(), n));
+                    c.column(n, pick(column).map_err(self.df(span))?, Finish::Keep);
                 }
                 continue;
             }
@@ -367,8 +367,7 @@ impl Planner<'_> {
             };
             let v = self.scalar(value, schema)?;
             taken.push(name.clone());
-            outputs.push(Output { aggregate: pick(v).map_err(self.df(span))?, finish: Finish::Keep });
-            finals.push(Final::Agg(outputs.len() - 1, names.unique(&name)));
+            c.column(&name, pick(v).map_err(self.df(span))?, Finish::Keep);
         }
         Ok(())
     }
@@ -379,18 +378,7 @@ impl Planner<'_> {
     /// (`any_a` … for the deprecated `any()`). Every column reads the first row its
     /// aggregate sees, and all of them see the rows in the same order, so they agree.
     #[allow(clippy::too_many_arguments)]
-    fn take_any_row(
-        &mut self,
-        f: &str,
-        item: &NamedExpr,
-        args: &[Ast],
-        span: Span,
-        schema: &DFSchema,
-        by_names: &[String],
-        names: &mut UniqueNames,
-        outputs: &mut Vec<Output>,
-        finals: &mut Vec<Final>,
-    ) -> Result<(), PlanError> {
+    fn take_any_row(&mut self, f: &str, item: &NamedExpr, args: &[Ast], span: Span, schema: &DFSchema, by_names: &[String], c: &mut Collected) -> Result<(), PlanError> {
         if !item.names.is_empty() {
             return Err(self.unsupported(span, format!("names before `=` for {f}() of several columns")));
         }
@@ -411,8 +399,7 @@ impl Planner<'_> {
             columns.push((name, self.scalar(a, schema)?));
         }
         for (name, value) in columns {
-            outputs.push(Output { aggregate: agg::first_value(value, vec![]), finish: Finish::Keep });
-            finals.push(Final::Agg(outputs.len() - 1, names.unique(&format!("{prefix}{name}"))));
+            c.column(&format!("{prefix}{name}"), agg::first_value(value, vec![]), Finish::Keep);
         }
         Ok(())
     }
@@ -434,17 +421,7 @@ impl Planner<'_> {
 
     /// `percentiles(x, p1, p2, …)`: one column per percentage, `percentile_x_p` or the
     /// names given as `(A, B) = …`.
-    #[allow(clippy::too_many_arguments)]
-    fn percentiles(
-        &mut self,
-        item: &NamedExpr,
-        args: &[Ast],
-        span: Span,
-        schema: &DFSchema,
-        names: &mut UniqueNames,
-        outputs: &mut Vec<Output>,
-        finals: &mut Vec<Final>,
-    ) -> Result<(), PlanError> {
+    fn percentiles(&mut self, item: &NamedExpr, args: &[Ast], span: Span, schema: &DFSchema, c: &mut Collected) -> Result<(), PlanError> {
         let Some((x, ps)) = args.split_first().filter(|(_, ps)| !ps.is_empty()) else {
             return Err(self.invalid(span, "percentiles() takes a value and at least one percentage"));
         };
@@ -456,8 +433,8 @@ impl Planner<'_> {
                 Some(n) => n.name.clone(),
                 None => aggregate_name("percentile", &[x.clone(), p.clone()]).unwrap_or_default(),
             };
-            let i = self.push_aggregate("percentile", &[x.clone(), p.clone()], span, schema, outputs)?;
-            finals.push(Final::Agg(i, names.unique(&name)));
+            let (aggregate, finish) = self.lower_aggregate("percentile", &[x.clone(), p.clone()], span, schema)?;
+            c.column(&name, aggregate, finish);
         }
         Ok(())
     }
