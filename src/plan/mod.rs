@@ -235,8 +235,8 @@ pub(crate) struct Planner<'a> {
     depth: usize,
     /// Numbers the derived tables that [`Planner::boxed`] makes.
     boxes: std::cell::Cell<usize>,
-    /// The row order that `row_number()`, `prev()` and `next()` follow, while an operator
-    /// that allows them plans its items.
+    /// The row order that `row_number()`, `row_cumsum()`, `prev()` and `next()` follow,
+    /// while an operator that allows them plans its items.
     window_order: Option<window::SerialOrder>,
 }
 
@@ -277,9 +277,14 @@ impl<'a> Planner<'a> {
     /// that the SQL `translate` prints nests a subquery there: DataFusion's unparser
     /// otherwise folds projections together and loses the names the next step reads.
     pub(crate) fn boxed(&self, plan: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
+        self.aliased(plan, "__t", span)
+    }
+
+    /// `plan` under a fresh alias `<prefix><n>`.
+    pub(crate) fn aliased(&self, plan: LogicalPlan, prefix: &str, span: Span) -> Result<LogicalPlan, PlanError> {
         let n = self.boxes.get() + 1;
         self.boxes.set(n);
-        datafusion::logical_expr::LogicalPlanBuilder::from(plan).alias(format!("__t{n}")).and_then(|b| b.build()).map_err(self.df(span))
+        datafusion::logical_expr::LogicalPlanBuilder::from(plan).alias(format!("{prefix}{n}")).and_then(|b| b.build()).map_err(self.df(span))
     }
 
     pub(crate) fn unsupported(&self, span: Span, what: impl std::fmt::Display) -> PlanError {

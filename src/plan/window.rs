@@ -64,9 +64,7 @@ impl Planner<'_> {
 
     /// `plan`'s rows marked as serialized, in the order they come.
     pub(crate) fn serialized(&self, plan: LogicalPlan, span: Span) -> Result<LogicalPlan, PlanError> {
-        let n = self.boxes.get() + 1;
-        self.boxes.set(n);
-        LogicalPlanBuilder::from(plan).alias(format!("{SERIAL_MARK}{n}")).and_then(|b| b.build()).map_err(self.df(span))
+        self.aliased(plan, SERIAL_MARK, span)
     }
 
     /// `row_number([start])`, `row_cumsum(x)`, `prev(x[, offset[, default]])`, `next(…)`
