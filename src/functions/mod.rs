@@ -3,8 +3,10 @@
 //! that `translate` prints) use.
 
 pub mod arg_extreme;
+pub mod arrays;
 pub mod calendar;
 pub mod make_bag;
+pub mod make_dynamic;
 pub mod dynamic;
 pub mod mv_items;
 pub mod parse_groups;
@@ -12,6 +14,7 @@ pub mod percentile;
 pub mod rowwise;
 pub mod strings;
 pub mod text;
+pub mod text_edit;
 pub mod time_text;
 
 use std::collections::BTreeMap;
@@ -55,7 +58,7 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        for f in dynamic::functions().into_iter().chain(text::functions()).chain(calendar::functions()) {
+        for f in dynamic::functions().into_iter().chain(text::functions()).chain(calendar::functions()).chain(arrays::functions()).chain(text_edit::functions()) {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
@@ -67,6 +70,8 @@ impl Registry {
             AggregateUDF::new_from_impl(arg_extreme::ArgExtreme::new(false)),
             AggregateUDF::new_from_impl(percentile::Percentile::default()),
             AggregateUDF::new_from_impl(make_bag::MakeBag::default()),
+            AggregateUDF::new_from_impl(make_dynamic::MakeDynamic::new(true)),
+            AggregateUDF::new_from_impl(make_dynamic::MakeDynamic::new(false)),
         ]
         .into_iter()
         .map(|udaf| (udaf.name().to_string(), Arc::new(udaf)))

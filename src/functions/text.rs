@@ -22,6 +22,8 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_ipv4_is_in_range", KustoType::Bool, s, ipv4_is_in_range),
         RowFn::new("kql_parse_ipv4", KustoType::Long, s, parse_ipv4),
         RowFn::new("kql_ipv4_compare", KustoType::Long, s, ipv4_compare),
+        RowFn::new("kql_ipv4_is_match", KustoType::Bool, s, ipv4_is_match),
+        RowFn::new("kql_ipv4_is_in_any_range", KustoType::Bool, s, ipv4_is_in_any_range),
     ]
 }
 
@@ -259,12 +261,39 @@ fn parse_ipv4(args: &[Arg<'_>]) -> ScalarValue {
     ScalarValue::Int64(text(args, 0).and_then(|t| ipv4(&t)).map(|(ip, p)| i64::from(ip & mask(p))))
 }
 
+/// `ipv4_is_match(a, b[, prefix])`: whether `ipv4_compare` finds them equal.
+fn ipv4_is_match(args: &[Arg<'_>]) -> ScalarValue {
+    match ipv4_compare(args) {
+        ScalarValue::Int64(Some(c)) => ScalarValue::Boolean(Some(c == 0)),
+        _ => ScalarValue::Boolean(None),
+    }
+}
+
+/// `ipv4_is_in_any_range(ip, range, …)`: the ranges are strings, or one dynamic array of
+/// them (its JSON text, which no address or range starts with `[`). Null for an invalid
+/// address (ipv4-is-in-any-range-function.md).
+fn ipv4_is_in_any_range(args: &[Arg<'_>]) -> ScalarValue {
+    let Some((ip, _)) = text(args, 0).and_then(|t| ipv4(&t)) else { return ScalarValue::Boolean(None) };
+    let mut ranges = Vec::new();
+    for i in 1..args.len() {
+        let Some(t) = text(args, i) else { continue };
+        match serde_json::from_str::<Value>(&t) {
+            Ok(Value::Array(items)) if t.trim_start().starts_with('[') => ranges.extend(items.iter().filter_map(|v| v.as_str().map(str::to_string))),
+            _ => ranges.push(t),
+        }
+    }
+    let hit = ranges.iter().filter_map(|r| ipv4(r)).any(|(net, prefix)| ip & mask(prefix) == net & mask(prefix));
+    ScalarValue::Boolean(Some(hit))
+}
+
 fn ipv4_compare(args: &[Arg<'_>]) -> ScalarValue {
     let (Some((a, pa)), Some((b, pb))) = (text(args, 0).and_then(|t| ipv4(&t)), text(args, 1).and_then(|t| ipv4(&t))) else {
         return ScalarValue::Int64(None);
     };
     let explicit = args.get(2).and_then(|a| a.json().as_i64()).and_then(|p| u32::try_from(p).ok()).filter(|p| *p <= 32);
-    let prefix = explicit.unwrap_or(pa.min(pb));
+    // The shortest prefix decides, a given one included (ipv4-is-match-function.md:
+    // `'192.168.1.1/24'` against `'192.168.1.255'` with 31 compares 24 bits).
+    let prefix = explicit.map_or(pa.min(pb), |p| p.min(pa).min(pb));
     let (a, b) = (a & mask(prefix), b & mask(prefix));
     ScalarValue::Int64(Some(match a.cmp(&b) {
         std::cmp::Ordering::Less => -1,

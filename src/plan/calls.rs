@@ -25,11 +25,12 @@ impl Planner<'_> {
         if name == "toscalar" {
             return self.to_scalar(args, span);
         }
-        if let ("extract", [rest @ .., Ast::Literal(Literal::Typed { ty, text }, tspan)]) = (name, args)
+        if let ("extract" | "extract_json" | "extractjson", [rest @ .., Ast::Literal(Literal::Typed { ty, text }, tspan)]) = (name, args)
             && ty == "typeof"
-            && rest.len() == 3
+            && rest.len() == if name == "extract" { 3 } else { 2 }
         {
-            // `extract(re, g, s, typeof(T))`: the text converted, null when it does not.
+            // `extract(re, g, s, typeof(T))` and `extract_json(path, json, typeof(T))`: the
+            // value found, converted; null when it does not convert.
             let target = KustoType::from_name(text.trim()).ok_or_else(|| self.invalid(*tspan, format!("`{}` is not a type", text.trim())))?;
             let found = self.call(name, rest, span, schema)?;
             return self.convert_to(found, KustoType::String, target, span);
@@ -62,6 +63,9 @@ impl Planner<'_> {
 
     fn builtin(&mut self, name: &str, mut a: Vec<Expr>, types: &[KustoType], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
         let first_type = types.first().copied();
+        if let Some(call) = self.array_call(name, &mut a, types, span)? {
+            return Ok(call);
+        }
         Ok(match name {
             "now" => {
                 self.arity(name, &a, 0, 1, span)?;
@@ -175,7 +179,7 @@ impl Planner<'_> {
                 self.arity(name, &a, 1, 1, span)?;
                 self.convert(name, a.remove(0), types[0], span)?
             }
-            "parse_json" | "todynamic" | "toobject" => {
+            "parse_json" | "parsejson" | "todynamic" | "toobject" => {
                 self.arity(name, &a, 1, 1, span)?;
                 if types[0] == KustoType::Dynamic { a.remove(0) } else { self.udf("kql_parse_json", a, span)? }
             }

@@ -74,7 +74,12 @@ impl Planner<'_> {
                 self.cx.registry.call("kql_dyn_get", vec![t, key]).map_err(self.df(*span))
             }
             Ast::Index { target, index, span } => {
-                let t = self.dynamic_target(target, *span, schema)?;
+                let t = match target.as_ref() {
+                    Ast::Call { name, args, span: cspan } if matches!(name.name.as_str(), "array_sort_asc" | "array_sort_desc") => {
+                        self.indexed_sort_target(&name.name, args, *cspan, schema)?
+                    }
+                    _ => self.dynamic_target(target, *span, schema)?,
+                };
                 let i = self.scalar(index, schema)?;
                 let ti = self.type_of(&i, schema, index.span())?;
                 let i = self.dynamic_arg(i, ti, index.span())?;
@@ -117,6 +122,18 @@ impl Planner<'_> {
         }
     }
 
+    /// `array_sort_*(a1, …)` as the target of `[i]`: the sorted arrays as one array.
+    fn indexed_sort_target(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let mut values = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for a in args {
+            let v = self.scalar(a, schema)?;
+            types.push(self.type_of(&v, schema, a.span())?);
+            values.push(v);
+        }
+        self.indexed_sort(name, values, &types, span)
+    }
+
     /// The object of `x.y` / `x[i]`: a dynamic value.
     fn dynamic_target(&mut self, target: &Ast, span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
         if let Ast::Name(id) = target
@@ -136,9 +153,19 @@ impl Planner<'_> {
     fn binary(&mut self, op: BinOp, l: &Ast, r: &Ast, span: Span, schema: &DFSchema, ctx: Ctx) -> Result<Expr, PlanError> {
         match op {
             BinOp::And | BinOp::Or => {
-                let a = self.bool_operand(l, schema, ctx)?;
-                let b = self.bool_operand(r, schema, ctx)?;
-                Ok(if op == BinOp::And { a.and(b) } else { a.or(b) })
+                // A rule's `a or b or c …` list is one level of nesting, however long: lowering
+                // the chain as a list keeps the depth limit for real nesting (a rule in the
+                // corpus lists 90 alternatives).
+                let mut out: Option<Expr> = None;
+                for operand in chain_operands(op, l).into_iter().chain(chain_operands(op, r)) {
+                    let v = self.bool_operand(operand, schema, ctx)?;
+                    out = Some(match out {
+                        None => v,
+                        Some(acc) if op == BinOp::And => acc.and(v),
+                        Some(acc) => acc.or(v),
+                    });
+                }
+                out.ok_or_else(|| self.invalid(span, "an empty `and`/`or` chain"))
             }
             BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let (a, b) = self.comparable(l, r, schema)?;
@@ -166,6 +193,12 @@ impl Planner<'_> {
         let b = self.scalar(r, schema)?;
         let ta = self.type_of(&a, schema, l.span())?;
         let tb = self.type_of(&b, schema, r.span())?;
+        if ta == KustoType::Dynamic && tb == KustoType::Dynamic {
+            // The real engine rejects comparing two dynamic values (measured: an array
+            // `== array_sort_asc(…)` of it fails; kusto-oracle 3eef8b208328049f).
+            let span = l.span().to(r.span());
+            return Err(self.invalid(span, "cannot compare two dynamic values; convert one side first (tostring(), tolong(), …)"));
+        }
         let a = self.coerce_dynamic(a, ta, tb, l.span())?;
         let b = self.coerce_dynamic(b, tb, ta, r.span())?;
         Ok((widen_int(a, ta), widen_int(b, tb)))
@@ -539,4 +572,21 @@ fn flatten_json(v: &serde_json::Value, out: &mut Vec<Expr>) {
         serde_json::Value::Null => out.push(lit(ScalarValue::Null)),
         serde_json::Value::Object(_) => out.push(lit(v.to_string())),
     }
+}
+
+/// The operands of a chain of one associative operator (`a or b or c`), left to right.
+/// Iterative, so a chain of any length uses no stack.
+fn chain_operands(op: BinOp, e: &Ast) -> Vec<&Ast> {
+    let mut out = Vec::new();
+    let mut pending = vec![e];
+    while let Some(e) = pending.pop() {
+        match e {
+            Ast::Binary { op: o, left, right, .. } if *o == op => {
+                pending.push(right);
+                pending.push(left);
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -4,6 +4,7 @@
 //! One file per tabular operator family, one for scalar expressions and one for function
 //! calls; the naming rules live in [`names`].
 
+mod array_calls;
 mod calls;
 mod error;
 mod expr;

@@ -16,6 +16,10 @@ use crate::catalog::KustoType;
 use crate::kql::Span;
 use crate::kql::ast::{Expr as Ast, NamedExpr};
 
+/// The most values `make_list`/`make_set` collect: their default and largest maximum size
+/// (make-set-aggregation-function.md).
+const MAX_COLLECTED: i64 = 1_048_576;
+
 /// One aggregate: computed under the internal name `__agg<i>`, then finished into the
 /// Kusto value.
 struct Output {
@@ -138,7 +142,7 @@ impl Planner<'_> {
 
     fn aggregate_item(&mut self, item: &NamedExpr, schema: &DFSchema, by_names: &[String], c: &mut Collected) -> Result<(), PlanError> {
         let call = match strip(&item.expr) {
-            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min" | "percentiles") => {
+            Ast::Call { name, args, span } if aggregate_name(&name.name, &[]).is_some() || matches!(name.name.as_str(), "arg_max" | "arg_min" | "argmax" | "argmin" | "percentiles") => {
                 Some((name.name.as_str(), args, *span))
             }
             _ => None,
@@ -160,6 +164,14 @@ impl Planner<'_> {
         let span = &span;
         if matches!(f, "arg_max" | "arg_min") {
             return self.arg_extreme(f == "arg_max", item, args, *span, schema, by_names, c);
+        }
+        if matches!(f, "argmax" | "argmin") {
+            // The deprecated spellings pick the same row, but name their outputs in a
+            // scheme of their own; with every output named, the names do not matter.
+            if item.names.len() != args.len() {
+                return Err(self.unsupported(*span, format!("{f}() without a name for each output (write `(a, b) = {f}(…)` or use arg_{}())", &f[3..])));
+            }
+            return self.arg_extreme(f == "argmax", item, args, *span, schema, by_names, c);
         }
         if f == "percentiles" {
             return self.percentiles(item, args, *span, schema, c);
@@ -271,15 +283,17 @@ impl Planner<'_> {
                     None
                 };
                 let x = a.remove(0);
+                let set = f.starts_with("make_set") || f == "makeset";
                 if self.type_of(&x, schema, asts[0].span())? == KustoType::Dynamic {
-                    return Err(self.unsupported(asts[0].span(), format!("{f}() of a dynamic value")));
+                    let condition = conditional.then(|| a.remove(0));
+                    return Ok((self.make_dynamic(set, x, max, condition, span)?, Finish::Json));
                 }
                 let mut keep_row = x.clone().is_not_null();
                 if conditional {
                     keep_row = keep_row.and(a.remove(0));
                 }
                 let b = agg::array_agg(x);
-                let e = if f.starts_with("make_set") || f == "makeset" { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
+                let e = if set { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
                 (e, Finish::Dynamic(max))
             }
             "make_bag" | "make_bag_if" => {
@@ -305,6 +319,17 @@ impl Planner<'_> {
             }
             other => return Err(self.unsupported(span, format!("the aggregation `{other}()`"))),
         })
+    }
+
+    /// `make_set`/`make_list` of a dynamic value (see `functions::make_dynamic`). A
+    /// `_if` condition filters rows before the accumulator, which keeps dynamic nulls.
+    fn make_dynamic(&self, set: bool, x: Expr, max: Option<i64>, condition: Option<Expr>, span: Span) -> Result<Expr, PlanError> {
+        let name = if set { "kql_make_set_dynamic" } else { "kql_make_list_dynamic" };
+        let call = self.cx.registry.aggregate(name, vec![x, lit(max.unwrap_or(MAX_COLLECTED))]).map_err(self.df(span))?;
+        match condition {
+            Some(keep) => call.filter(keep).build().map_err(self.df(span)),
+            None => Ok(call),
+        }
     }
 
     fn finish_value(&self, finish: Finish, raw: Expr, span: Span) -> Result<Expr, PlanError> {

@@ -416,9 +416,10 @@ impl Parser<'_> {
         };
         if single {
             if let Tok::Ident(w) = self.tok()
-                && matches!(w.as_str(), "first" | "last")
+                && matches!(w.as_str(), "first" | "last" | "asc" | "desc")
             {
-                // Keywords (`nulls first`): the real engine rejects `first = …` (measured).
+                // Sort keywords (`asc nulls first`): the real engine rejects `first = …` and
+                // `extend asc = …, desc = …` (measured; kusto-oracle c0b93fc0389ba74c).
                 let msg = format!("`{w}` is a keyword; write ['{w}'] to name a column so");
                 return Err(ParseError::new(self.src, self.span(), msg));
             }
