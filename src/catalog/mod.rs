@@ -198,10 +198,18 @@ pub fn arrow_kusto(dt: &DataType) -> KustoType {
     }
 }
 
+/// How deeply `query --sql` text may nest (see [`new_session`]).
+const SQL_RECURSION_LIMIT: usize = 256;
+
 /// A DataFusion session set up for the lake: identifiers keep their case (KQL names are
 /// case-sensitive), one partition per core, and the information schema on.
 pub fn new_session() -> datafusion::prelude::SessionContext {
     let mut config = datafusion::prelude::SessionConfig::new().with_information_schema(true);
     config.options_mut().sql_parser.enable_ident_normalization = false;
+    // `translate` nests a subquery per KQL operator, so a long rule's SQL nests deeper than
+    // the parser's default of 50 levels; DataFusion's planner grows its stack as it recurses.
+    if let Ok(limit) = datafusion::common::config::ConfigNonZeroUsize::try_new(SQL_RECURSION_LIMIT) {
+        config.options_mut().sql_parser.recursion_limit = limit;
+    }
     datafusion::prelude::SessionContext::new_with_config(config)
 }

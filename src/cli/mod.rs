@@ -52,8 +52,20 @@ pub enum Command {
     Rules(rules::RulesCommand),
 }
 
-/// Runs a parsed command line.
+/// The stack of the thread a command runs on, and of the query engine's workers. Parsing,
+/// planning, SQL unparsing and DataFusion's optimizer recurse once per operator, and a long
+/// rule's plan nests hundreds of levels deep: a corpus rule overflowed the 8 MiB main stack
+/// in `translate`. The memory is reserved, not committed, until a deep query needs it.
+pub const COMMAND_STACK: usize = 256 << 20;
+
+/// Runs a parsed command line on a thread with a [`COMMAND_STACK`]-sized stack.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let worker = std::thread::Builder::new().name("lakehunt".into()).stack_size(COMMAND_STACK).spawn(move || dispatch(cli))?;
+    // A panic is a bug; its message is already printed, and the exit status says failure.
+    worker.join().unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: the command stopped unexpectedly")))
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Query(args) => query::run(args),

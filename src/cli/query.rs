@@ -11,7 +11,8 @@ use datafusion::arrow::datatypes::SchemaRef;
 use super::UsageError;
 use crate::catalog::{new_session, register_lake};
 use crate::functions::Registry;
-use crate::plan::{PlanContext, plan_kql};
+use crate::kql::ParseOptions;
+use crate::plan::{PlanContext, plan_kql_batch};
 
 /// A KQL query that does not parse or plan; the message holds its position and excerpt.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,9 @@ use crate::output::{AtomicFile, OutputFormat, write_results};
     lakehunt query --sql \"SELECT DeviceName, count(*) AS n FROM DeviceProcessEvents GROUP BY DeviceName ORDER BY n DESC\"\n  \
     lakehunt query --sql --format jsonl --out rows.jsonl \"SELECT * FROM DeviceNetworkEvents LIMIT 10\"\n  \
     echo \"SELECT count(*) FROM DeviceInfo\" | lakehunt query --sql -\n\n\
+    A query with several tabular statements (`T1 | …; T2 | …`) is a batch with one result set \
+    per statement: table prints them one after another, jsonl writes their rows in statement \
+    order, and csv and parquet, which hold one result set, refuse it. \
     Table and column names are case-sensitive, as in KQL. Each table has a `date` column \
     (YYYY-MM-DD, UTC) from its partition; filters on `date` or on `Timestamp` skip whole days.")]
 pub struct QueryArgs {
@@ -86,38 +90,94 @@ fn config(args: QueryArgs) -> Result<QueryConfig, UsageError> {
 /// Runs `query`.
 pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let (schema, batches) = runtime.block_on(async {
+    let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(super::COMMAND_STACK).enable_all().build()?;
+    let results = runtime.block_on(async {
         let ctx = new_session();
         register_lake(&ctx, &cfg.lake)?;
         let registry = Registry::new();
         registry.register(&ctx);
-        let df = if cfg.sql {
-            ctx.sql(&cfg.text).await?
+        let frames = if cfg.sql {
+            sql_frames(&ctx, &cfg.text).await?
         } else {
             let cx = PlanContext::from_session(&ctx, cfg.now).await?;
-            let plan = plan_kql(&cfg.text, &cx).map_err(|e| QueryTextError(format!("query:{e}")))?;
-            ctx.execute_logical_plan(plan).await?
+            let plans = plan_kql_batch(&cfg.text, &cx, ParseOptions::default()).map_err(|e| QueryTextError(format!("query:{e}")))?;
+            let mut frames = Vec::with_capacity(plans.len());
+            for plan in plans {
+                frames.push(ctx.execute_logical_plan(plan).await?);
+            }
+            frames
         };
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        anyhow::Ok((schema, batches))
+        if frames.len() > 1 && matches!(cfg.format, OutputFormat::Csv | OutputFormat::Parquet) {
+            let msg = format!(
+                "the query has {} tabular statements, so {} result sets, and --format {} holds one: use table or jsonl, or run the statements one at a time",
+                frames.len(),
+                frames.len(),
+                if cfg.format == OutputFormat::Csv { "csv" } else { "parquet" }
+            );
+            return Err(UsageError(msg).into());
+        }
+        let mut results = Vec::with_capacity(frames.len());
+        for df in frames {
+            let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+            results.push((schema, df.collect().await?));
+        }
+        anyhow::Ok(results)
     })?;
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     match &cfg.out {
         Some(path) => {
             let mut file = AtomicFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            write_results(cfg.format, &schema, &batches, &mut file)?;
+            write_all(cfg.format, &results, &mut file)?;
             file.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();
-            write_results(cfg.format, &schema, &batches, stdout.lock())?;
+            write_all(cfg.format, &results, &mut stdout.lock())?;
             stdout.lock().flush()?;
         }
     }
     if cfg.format == OutputFormat::Table || std::io::stderr().is_terminal() {
-        eprintln!("({rows} row{})", if rows == 1 { "" } else { "s" });
+        eprintln!("{}", row_summary(&results));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+type ResultSet = (SchemaRef, Vec<datafusion::arrow::array::RecordBatch>);
+
+/// Each result set in turn: tables separated by a blank line, JSON lines one after another.
+fn write_all<W: Write>(format: OutputFormat, results: &[ResultSet], out: &mut W) -> anyhow::Result<()> {
+    for (i, (schema, batches)) in results.iter().enumerate() {
+        if i > 0 && format == OutputFormat::Table {
+            writeln!(out)?;
+        }
+        write_results(format, schema, batches, &mut *out)?;
+    }
+    Ok(())
+}
+
+/// `(3 rows)`, or for a batch `(2 result sets: 3 rows, 1 row)`.
+fn row_summary(results: &[ResultSet]) -> String {
+    let rows = |(_, batches): &ResultSet| {
+        let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+        format!("{n} row{}", if n == 1 { "" } else { "s" })
+    };
+    match results {
+        [one] => format!("({})", rows(one)),
+        many => format!("({} result sets: {})", many.len(), many.iter().map(rows).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// The SQL text's statements as data frames: one statement as DataFusion runs it, several
+/// (a batch, as `translate` prints for a KQL batch) one after another.
+async fn sql_frames(ctx: &datafusion::prelude::SessionContext, text: &str) -> anyhow::Result<Vec<datafusion::prelude::DataFrame>> {
+    let limit = ctx.state().config().options().sql_parser.recursion_limit.get();
+    let statements = datafusion::sql::parser::DFParserBuilder::new(text).with_recursion_limit(limit).build()?.parse_statements()?;
+    if statements.len() <= 1 {
+        return Ok(vec![ctx.sql(text).await?]);
+    }
+    let mut frames = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        frames.push(ctx.execute_logical_plan(plan).await?);
+    }
+    Ok(frames)
 }

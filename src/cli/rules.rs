@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use super::UsageError;
 use crate::kql::span::{excerpt, line_col};
 use crate::rules::lint::lint_script;
-use crate::plan::{PlanContext, PlanErrorKind, plan_script};
+use crate::plan::{PlanContext, PlanErrorKind, plan_batch};
 use crate::rules::load_rule;
 
 /// Subcommands of `lakehunt rules`.
@@ -66,7 +66,7 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
                     let (line, column) = rule.file_position(line_col(&rule.query, finding.span.start));
                     writeln!(out, "{}:{line}:{column}: warning: {}\n{}\n", file.display(), finding.message, excerpt(&rule.query, finding.span))?;
                 }
-                if let Err(e) = plan_script(&rule.query, &script, &cx) {
+                if let Err(e) = plan_batch(&rule.query, &script, &cx) {
                     let (line, column) = rule.file_position((e.line, e.column));
                     let label = if e.kind == PlanErrorKind::Unsupported { "unsupported" } else { "error" };
                     writeln!(out, "{}:{line}:{column}: {label}: {}\n{}\n", file.display(), e.message, e.excerpt)?;

@@ -10,7 +10,8 @@ use clap::Args;
 
 use super::UsageError;
 use super::query::QueryTextError;
-use crate::plan::{PlanContext, plan_kql, plan_script};
+use crate::kql::ParseOptions;
+use crate::plan::{PlanContext, plan_batch, plan_kql_batch};
 use crate::rules::load_rule;
 
 /// Flags of `lakehunt translate`.
@@ -20,7 +21,8 @@ use crate::rules::load_rule;
     lakehunt translate --kql \"DeviceProcessEvents | where FileName =~ 'cmd.exe' | take 5\"\n  \
     lakehunt query --sql \"$(lakehunt translate --kql 'DeviceInfo | count')\"\n\n\
     Planning uses the catalog's table schemas, so no lake is needed. KQL functions that SQL \
-    lacks appear as kql_* functions, which `query --sql` knows.")]
+    lacks appear as kql_* functions, which `query --sql` knows. A query or rule with several \
+    tabular statements (a batch) prints one SQL statement per result set, separated by `;`.")]
 pub struct TranslateArgs {
     /// Lake directory (accepted for symmetry with `query`; planning needs only the catalog).
     #[arg(long, default_value = "data/lake", value_name = "DIR")]
@@ -43,20 +45,22 @@ pub fn run(args: TranslateArgs) -> anyhow::Result<ExitCode> {
         None => super::time::now(),
     };
     let cx = PlanContext::in_memory(now);
-    let plan = match (&args.kql, &args.rule) {
-        (Some(text), _) => plan_kql(text, &cx).map_err(|e| QueryTextError(format!("query:{e}")))?,
+    let plans = match (&args.kql, &args.rule) {
+        (Some(text), _) => plan_kql_batch(text, &cx, ParseOptions::default()).map_err(|e| QueryTextError(format!("query:{e}")))?,
         (None, Some(path)) => {
             let rule = load_rule(path).map_err(|e| QueryTextError(e.to_string()))?;
             let script = rule.parse().map_err(|e| QueryTextError(e.to_string()))?;
-            plan_script(&rule.query, &script, &cx).map_err(|e| {
+            plan_batch(&rule.query, &script, &cx).map_err(|e| {
                 let (line, column) = rule.file_position((e.line, e.column));
                 QueryTextError(format!("{}:{line}:{column}: {}\n{}", path.display(), e.message, e.excerpt))
             })?
         }
         (None, None) => return Err(UsageError("give a rule file or --kql QUERY".into()).into()),
     };
-    let sql = crate::plan::to_sql(&plan)?;
+    // A batch prints one statement per result set, separated by `;`, which `query --sql`
+    // runs as a batch again.
+    let sql = plans.iter().map(crate::plan::to_sql).collect::<Result<Vec<_>, _>>()?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{sql}")?;
+    writeln!(out, "{}", sql.join(";\n\n"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -103,10 +103,23 @@ pub enum RoundTrip {
     Differs(String),
 }
 
-/// Plans `kql` with `cx`, runs the plan, unparses it to SQL, runs the SQL in the same
-/// session, and compares the rows (as multisets; reals must be equal, NaN equals NaN).
-pub async fn round_trip(ctx: &SessionContext, cx: &PlanContext, kql: &str) -> RoundTrip {
-    let Ok(plan) = plan_kql(kql, cx) else { return RoundTrip::NotRun };
+/// Plans `kql` (read with `options`) with `cx`; for each result set of the batch, runs the
+/// plan, unparses it to SQL, runs the SQL in the same session, and compares the rows (as
+/// multisets; reals must be equal, NaN equals NaN). The first difference is reported.
+pub async fn round_trip(ctx: &SessionContext, cx: &PlanContext, kql: &str, options: crate::kql::ParseOptions) -> RoundTrip {
+    let Ok(plans) = crate::plan::plan_kql_batch(kql, cx, options) else { return RoundTrip::NotRun };
+    let mut outcome = RoundTrip::NotRun;
+    for plan in plans {
+        match round_trip_plan(ctx, plan, kql).await {
+            RoundTrip::Same => outcome = RoundTrip::Same,
+            other => return other,
+        }
+    }
+    outcome
+}
+
+/// [`round_trip`] for one statement's plan.
+async fn round_trip_plan(ctx: &SessionContext, plan: datafusion::logical_expr::LogicalPlan, kql: &str) -> RoundTrip {
     let sql = match crate::plan::to_sql(&plan) {
         Ok(s) => s,
         Err(e) => return RoundTrip::Differs(format!("cannot unparse: {}", first_line(&e.strip_backtrace()))),

@@ -120,10 +120,25 @@ pub fn plan_kql_with(src: &str, cx: &PlanContext, options: ParseOptions) -> Resu
     Ok(plan_script(src, &script, cx)?)
 }
 
-/// Plans a parsed script: its `let` statements, then its one tabular statement.
+/// Plans a parsed script that has exactly one tabular statement (see [`plan_batch`] for
+/// scripts with several).
 pub fn plan_script(src: &str, script: &Script, cx: &PlanContext) -> Result<LogicalPlan, PlanError> {
+    let mut plans = plan_batch(src, script, cx)?;
+    if plans.len() > 1 {
+        let second = script.statements.iter().filter_map(|s| if let Statement::Query(e) = s { Some(e.span()) } else { None }).nth(1);
+        let planner = Planner::new(src, cx);
+        return Err(planner.unsupported(second.unwrap_or(script.span), "a second tabular statement here (this command takes one result)"));
+    }
+    // plan_batch returns at least one plan or an error.
+    Ok(plans.remove(0))
+}
+
+/// Plans a parsed script: its statements in order, one plan per tabular statement. A
+/// script with several is a Kusto batch, which returns one result set per statement;
+/// each `let` is visible to the statements after it (batches.md).
+pub fn plan_batch(src: &str, script: &Script, cx: &PlanContext) -> Result<Vec<LogicalPlan>, PlanError> {
     let mut planner = Planner::new(src, cx);
-    let mut result = None;
+    let mut plans = Vec::new();
     for statement in &script.statements {
         match statement {
             Statement::Let { name, value, .. } => planner.bind(&name.name, value)?,
@@ -132,15 +147,21 @@ pub fn plan_script(src: &str, script: &Script, cx: &PlanContext) -> Result<Logic
                 return Err(planner.unsupported(*span, "`declare query_parameters`"));
             }
             Statement::Query(e) => {
-                if result.is_some() {
-                    return Err(planner.unsupported(e.span(), "a second tabular statement (lakehunt returns one result)"));
-                }
-                result = Some(planner.tabular(e)?);
+                let plan = planner.tabular(e)?;
+                plans.push(planner.finish(plan)?);
             }
         }
     }
-    let plan = result.ok_or_else(|| planner.invalid(script.span, "the query has no tabular statement to run"))?;
-    planner.finish(plan)
+    if plans.is_empty() {
+        return Err(planner.invalid(script.span, "the query has no tabular statement to run"));
+    }
+    Ok(plans)
+}
+
+/// Parses and plans a KQL query that may be a batch of several tabular statements.
+pub fn plan_kql_batch(src: &str, cx: &PlanContext, options: ParseOptions) -> Result<Vec<LogicalPlan>, QueryError> {
+    let script = crate::kql::parse_with(src, options)?;
+    Ok(plan_batch(src, &script, cx)?)
 }
 
 /// The DataFusion SQL of a plan (what `translate` prints).
@@ -239,11 +260,15 @@ pub(crate) struct Planner<'a> {
     /// The row order that `row_number()`, `row_cumsum()`, `prev()` and `next()` follow,
     /// while an operator that allows them plans its items.
     window_order: Option<window::SerialOrder>,
+    /// The sort keys that order `make_list`'s elements: those of the summarize input's
+    /// serial order, when it has one (make-list-aggregation-function.md: the list follows
+    /// the input's order when the input is sorted).
+    list_order: Vec<datafusion::logical_expr::SortExpr>,
 }
 
 impl<'a> Planner<'a> {
     fn new(src: &'a str, cx: &'a PlanContext) -> Self {
-        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0, boxes: std::cell::Cell::new(0), window_order: None }
+        Self { src, cx, scopes: vec![BTreeMap::new()], depth: 0, boxes: std::cell::Cell::new(0), window_order: None, list_order: Vec::new() }
     }
 
     fn bind(&mut self, name: &str, value: &LetValue) -> Result<(), PlanError> {

@@ -85,9 +85,10 @@ impl Planner<'_> {
         }
         let names = UniqueNames::with_reserved(by_names.iter().map(String::as_str));
         let mut c = Collected { names, outputs: Vec::new(), finals: Vec::new() };
-        for item in aggs {
-            self.aggregate_item(item, &schema, &by_names, &mut c)?;
-        }
+        let saved = std::mem::replace(&mut self.list_order, Self::serial_order(&input).unwrap_or_default());
+        let items = aggs.iter().try_for_each(|item| self.aggregate_item(item, &schema, &by_names, &mut c));
+        self.list_order = saved;
+        items?;
         let Collected { outputs, finals, .. } = c;
         let aggregates: Vec<Expr> = outputs.iter().enumerate().map(|(i, o)| o.aggregate.clone().alias(format!("__agg{i}"))).collect();
         let grouped = LogicalPlanBuilder::from(input).aggregate(group, aggregates).and_then(|b| b.build()).map_err(self.df(span))?;
@@ -293,7 +294,11 @@ impl Planner<'_> {
                     keep_row = keep_row.and(a.remove(0));
                 }
                 let b = agg::array_agg(x);
-                let e = if set { build(b.distinct().filter(keep_row))? } else { build(b.filter(keep_row))? };
+                let e = match (set, self.list_order.is_empty()) {
+                    (true, _) => build(b.distinct().filter(keep_row))?,
+                    (false, true) => build(b.filter(keep_row))?,
+                    (false, false) => build(b.filter(keep_row).order_by(self.list_order.clone()))?,
+                };
                 (e, Finish::Dynamic(max))
             }
             "make_bag" | "make_bag_if" => {

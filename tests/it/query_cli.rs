@@ -135,3 +135,31 @@ fn the_readme_quick_start_finds_the_planted_commands() {
     }
     assert_eq!(stdout(&out), text);
 }
+
+#[test]
+fn a_batch_returns_one_result_set_per_tabular_statement() {
+    // batches.md: each tabular statement of a batch is a result set, in order, and a `let`
+    // is visible to every statement after it.
+    let kql = "let n = 2; print a = n; print b = n * 10, c = 'x'";
+    let jsonl = run(&["query", "--lake", &lake_arg(), "--format", "jsonl", kql]);
+    assert!(jsonl.status.success(), "{}", String::from_utf8_lossy(&jsonl.stderr));
+    assert_eq!(stdout(&jsonl), "{\"a\":2}\n{\"b\":20,\"c\":\"x\"}\n");
+    let table = run(&["query", "--lake", &lake_arg(), kql]);
+    assert_eq!(stdout(&table), "a\n-\n2\n\nb   c\n--  -\n20  x\n");
+    assert!(String::from_utf8_lossy(&table.stderr).contains("(2 result sets: 1 row, 1 row)"));
+    // csv holds one result set: a usage error, not two headers in one file.
+    let csv = run(&["query", "--lake", &lake_arg(), "--format", "csv", kql]);
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&csv.stderr).contains("2 result sets"), "{}", String::from_utf8_lossy(&csv.stderr));
+}
+
+#[test]
+fn translate_prints_a_batch_that_query_sql_runs_again() {
+    let sql = run(&["translate", "--kql", "print a = 1; print b = 'two'"]);
+    assert!(sql.status.success(), "{}", String::from_utf8_lossy(&sql.stderr));
+    let text = stdout(&sql);
+    assert_eq!(text.matches("SELECT").count(), 2, "{text}");
+    let rows = run(&["query", "--lake", &lake_arg(), "--sql", "--format", "jsonl", &text]);
+    assert!(rows.status.success(), "{}", String::from_utf8_lossy(&rows.stderr));
+    assert_eq!(stdout(&rows), "{\"a\":1}\n{\"b\":\"two\"}\n");
+}

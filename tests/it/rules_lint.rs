@@ -109,3 +109,18 @@ fn lint_warns_about_misspelt_functions_and_the_plan_fails() {
     assert!(text.contains("typo.yaml:5:16: error: unknown function `tolowr()` (did you mean `tolower`?)"), "{text}");
     assert!(text.ends_with("1 parsed, 0 planned, 0 unsupported, 1 did not plan, 0 failed to load or parse\n"), "{text}");
 }
+
+#[test]
+fn lint_plans_every_query_of_a_rule_with_several() {
+    // Published rules often hold several queries separated by blank lines (Kusto's editors
+    // run them as separate queries); each one is planned, so a fault in the second is found.
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "two.yaml", "id: 12\nname: two\nquery: |\n  DeviceInfo\n  | take 1\n\n  DeviceInfo\n  | where DeviceNme == 'x'\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("two.yaml:8:11: error: unknown column or name `DeviceNme`"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+    write(dir.path(), "two.yaml", "id: 12\nname: two\nquery: |\n  DeviceInfo\n  | take 1\n\n  DeviceInfo\n  | where DeviceName == 'x'\n");
+    let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 parsed, 1 planned, 0 unsupported, 0 did not plan, 0 failed to load or parse\n");
+}
