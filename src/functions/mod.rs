@@ -5,6 +5,7 @@
 pub mod arg_extreme;
 pub mod arrays;
 pub mod calendar;
+pub mod kv_pairs;
 pub mod make_bag;
 pub mod make_dynamic;
 pub mod dynamic;
@@ -62,7 +63,7 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default())] {
+        for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default()), ScalarUDF::new_from_impl(kv_pairs::function())] {
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
         let aggregates = [

@@ -12,6 +12,7 @@ mod join;
 mod mv_expand;
 pub mod literal;
 pub mod names;
+mod parse_kv;
 mod parse_op;
 mod project;
 mod source;

@@ -155,7 +155,7 @@ fn column_regex(mode: Mode, ty: KustoType) -> &'static str {
 }
 
 /// A type name in a parse pattern, with the aliases Kusto accepts there.
-fn parse_type(name: &str) -> Option<KustoType> {
+pub(crate) fn parse_type(name: &str) -> Option<KustoType> {
     match name {
         "date" => Some(KustoType::DateTime),
         "time" => Some(KustoType::TimeSpan),

@@ -222,6 +222,7 @@ impl Planner<'_> {
             OpKind::GetSchema => self.getschema(&input, span),
             OpKind::Invoke(call) => self.invoke(input, call),
             OpKind::Parse { filter, params, source, pattern } => self.parse_op(input, *filter, params, source, pattern, span),
+            OpKind::ParseKv { source, columns, with } => self.parse_kv(input, source, columns, with, span),
             // `as` names a result for `union withsource`; `render` only draws.
             OpKind::As { name, .. } => {
                 if let Some(scope) = self.scopes.last_mut() {

@@ -315,18 +315,32 @@ impl Parser<'_> {
     fn parse_kv(&mut self) -> Result<OpKind, ParseError> {
         let source = self.expr()?;
         self.expect_word("as")?;
-        let columns = self.schema()?;
+        let columns = self.column_list(true)?;
         let with = if self.eat_word("with") { self.paren_params()? } else { Vec::new() };
         Ok(OpKind::ParseKv { source, columns, with })
     }
 
     /// `(name: type, ...)`.
     pub(crate) fn schema(&mut self) -> Result<Vec<(Ident, Ident)>, ParseError> {
+        self.column_list(false)
+    }
+
+    /// `(name: type, …)`; with `extracted`, a keyword is refused as a bare name, as the real
+    /// engine refuses `parse-kv s as (true: bool, …)` (measured; kusto-oracle
+    /// edadc26d433bce97) and `from:string` in a parse pattern.
+    fn column_list(&mut self, extracted: bool) -> Result<Vec<(Ident, Ident)>, ParseError> {
         self.expect(&Tok::LParen, "`(` and a column list")?;
         let cols = if self.at(&Tok::RParen) {
             Vec::new()
         } else {
             self.comma_list(|p| {
+                if let Tok::Ident(w) = p.tok()
+                    && extracted
+                    && crate::kql::printer::RESERVED.contains(&w.as_str())
+                {
+                    let msg = format!("`{w}` is a keyword; write ['{w}'] to extract a column of that name");
+                    return Err(ParseError::new(p.src, p.span(), msg));
+                }
                 let name = p.ident("a column name")?;
                 p.expect(&Tok::Colon, "`:` and a type")?;
                 Ok((name, p.type_name()?))
