@@ -1,6 +1,6 @@
 //! Calendar functions: `datetime_diff` (period boundaries crossed), `datetime_add`
-//! (calendar arithmetic, clamping to the month's end), `format_datetime` (.NET-style
-//! specifiers) and `make_datetime`.
+//! (calendar arithmetic, clamping to the month's end), `format_datetime` and
+//! `format_timespan` (.NET-style specifiers) and `make_datetime`.
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Timelike, Utc};
 use datafusion::common::ScalarValue;
@@ -16,6 +16,7 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_datetime_add", KustoType::DateTime, s, datetime_add),
         RowFn::new("kql_format_datetime", KustoType::String, s, format_datetime),
         RowFn::new("kql_make_datetime", KustoType::DateTime, s, make_datetime),
+        RowFn::new("kql_format_timespan", KustoType::String, s, format_timespan),
     ]
 }
 
@@ -134,6 +135,42 @@ fn format_datetime(args: &[Arg<'_>]) -> ScalarValue {
                 }
             }
             't' => out.push_str(if dt.hour() < 12 { "AM" } else { "PM" }),
+            other => out.extend(std::iter::repeat_n(other, run)),
+        }
+    }
+    ScalarValue::Utf8(Some(out))
+}
+
+/// `format_timespan(span, format)`: `d` days (at least as many digits as the run), `h`/`H`
+/// hours of the day, `m` minutes, `s` seconds, `f`/`F` fractions of a second; a negative
+/// span is prefixed with `-` (measured: `format_timespan(-90s, 'mm:ss')` is `-01:30`).
+fn format_timespan(args: &[Arg<'_>]) -> ScalarValue {
+    let span = args.first().filter(|a| !a.is_null()).and_then(|a| {
+        use datafusion::arrow::array::AsArray;
+        a.array.as_primitive_opt::<datafusion::arrow::datatypes::DurationNanosecondType>().map(|d| d.value(a.row))
+    });
+    let (Some(n), Some(fmt)) = (span, args.get(1).and_then(|a| a.text())) else {
+        return ScalarValue::Utf8(Some(String::new()));
+    };
+    let ticks = n.unsigned_abs() / 100;
+    let (days, hours, minutes, seconds, fraction) = (ticks / 864_000_000_000, ticks / 36_000_000_000 % 24, ticks / 600_000_000 % 60, ticks / 10_000_000 % 60, ticks % 10_000_000);
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut out = String::from(if n < 0 { "-" } else { "" });
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&x| x == c).count();
+        i += run;
+        match c {
+            'd' => out.push_str(&format!("{days:0run$}")),
+            'h' | 'H' => out.push_str(&pad(hours as u32, run)),
+            'm' => out.push_str(&pad(minutes as u32, run)),
+            's' => out.push_str(&pad(seconds as u32, run)),
+            'f' | 'F' => {
+                let digits = format!("{fraction:07}");
+                let part = &digits[..run.min(7)];
+                out.push_str(if c == 'F' { part.trim_end_matches('0') } else { part });
+            }
             other => out.extend(std::iter::repeat_n(other, run)),
         }
     }

@@ -293,7 +293,17 @@ impl Planner<'_> {
                 Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(f::date_part(lit(part), a.remove(0))), DataType::Int32))
             }
             "row_number" | "row_cumsum" | "prev" | "next" => self.window_call(name, a, types, span)?,
-            "abs" => f::abs(a.remove(0)),
+            "abs" => {
+                self.arity(name, &a, 1, 1, span)?;
+                match types[0] {
+                    // The magnitude of a timespan, as rules use it for "how far apart".
+                    KustoType::TimeSpan => {
+                        let nanos = Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(a.remove(0)), DataType::Int64));
+                        super::types::nanos_to_timespan(f::abs(nanos))
+                    }
+                    _ => f::abs(a.remove(0)),
+                }
+            }
             "isnan" => {
                 self.arity(name, &a, 1, 1, span)?;
                 f::isnan(cast_f64(a.remove(0)))
@@ -344,19 +354,25 @@ impl Planner<'_> {
                 !a.remove(0)
             }
             "split" | "countof" | "parse_path" | "parse_url" | "parse_command_line" | "ipv4_is_private" | "ipv4_is_in_range"
-            | "parse_ipv4" | "ipv4_compare" | "datetime_diff" | "datetime_add" | "format_datetime" | "make_datetime" => {
+            | "parse_ipv4" | "ipv4_compare" | "datetime_diff" | "datetime_add" | "format_datetime" | "format_timespan" | "make_datetime" => {
                 let (min, max) = match name {
                     "split" | "countof" => (2, 3),
                     "parse_command_line" | "ipv4_is_in_range" => (2, 2),
                     "ipv4_compare" => (2, 3),
                     "datetime_diff" | "datetime_add" => (3, 3),
-                    "format_datetime" => (2, 2),
+                    "format_datetime" | "format_timespan" => (2, 2),
                     "make_datetime" => (3, 7),
                     _ => (1, 1),
                 };
                 self.arity(name, &a, min, max, span)?;
                 if name == "format_datetime" {
                     self.check_datetime_format(&a[1], span)?;
+                }
+                if name == "format_timespan" {
+                    if types[0] != KustoType::TimeSpan {
+                        return Err(self.invalid(span, "format_timespan() takes a timespan"));
+                    }
+                    self.check_format(name, &a[1], "dhHmsfF /-:,._[]", span)?;
                 }
                 if name == "parse_command_line" && !matches!(&a[1], Expr::Literal(ScalarValue::Utf8(Some(k)), _) if k.eq_ignore_ascii_case("windows")) {
                     return Err(self.unsupported(span, "parse_command_line() with a parser other than \"windows\""));
@@ -405,11 +421,17 @@ impl Planner<'_> {
     /// format_datetime's format: a constant of the documented specifiers and delimiters
     /// (the real engine rejects others, such as `zzz` and `K`).
     fn check_datetime_format(&self, format: &Expr, span: Span) -> Result<(), PlanError> {
+        self.check_format("format_datetime", format, "yMdHhmsfFt /-:,._[]", span)
+    }
+
+    /// A format of `name`: a constant made of `allowed` characters (the real engine rejects
+    /// others: `zzz` in format_datetime, `c`/`g` and `\` escapes in format_timespan).
+    fn check_format(&self, name: &str, format: &Expr, allowed: &str, span: Span) -> Result<(), PlanError> {
         let Expr::Literal(ScalarValue::Utf8(Some(f)), _) = format else {
-            return Err(self.unsupported(span, "format_datetime() with a non-constant format"));
+            return Err(self.unsupported(span, format!("{name}() with a non-constant format")));
         };
-        match f.chars().find(|c| !"yMdHhmsfFt /-:,._[]".contains(*c)) {
-            Some(c) => Err(self.invalid(span, format!("format_datetime(): `{c}` is not a format specifier or delimiter"))),
+        match f.chars().find(|c| !allowed.contains(*c)) {
+            Some(c) => Err(self.invalid(span, format!("{name}(): `{c}` is not a format specifier or delimiter"))),
             None => Ok(()),
         }
     }

@@ -60,9 +60,17 @@ impl Planner<'_> {
             Ast::Literal(l, span) => self.literal(l, *span),
             Ast::Name(id) => self.name(&id.name, id.span, schema),
             Ast::Paren(inner, _) => self.scalar_in(inner, schema, ctx),
-            Ast::Neg { minus, expr, .. } => {
+            Ast::Neg { minus: false, expr, .. } => self.scalar(expr, schema),
+            Ast::Neg { minus: true, expr, .. } => {
                 let v = self.scalar(expr, schema)?;
-                Ok(if *minus { Expr::Negative(Box::new(v)) } else { v })
+                // Arrow negates numbers only: a timespan is negated as its nanoseconds (a
+                // literal one at once, so that `-1h` stays a literal, as datatable needs).
+                let ty = self.type_of(&v, schema, expr.span())?;
+                Ok(match (v, ty) {
+                    (Expr::Literal(ScalarValue::DurationNanosecond(Some(n)), m), _) if n != i64::MIN => Expr::Literal(ScalarValue::DurationNanosecond(Some(-n)), m),
+                    (v, KustoType::TimeSpan) => super::types::nanos_to_timespan(Expr::Negative(Box::new(cast(v, DataType::Int64)))),
+                    (v, _) => Expr::Negative(Box::new(v)),
+                })
             }
             Ast::Binary { op, left, right, span } => self.binary(*op, left, right, *span, schema, ctx),
             Ast::StrBinary { op, left, right, span } => self.string_op(&op.name, left, right, *span, schema),
@@ -201,6 +209,10 @@ impl Planner<'_> {
         }
         let a = self.coerce_dynamic(a, ta, tb, l.span())?;
         let b = self.coerce_dynamic(b, tb, ta, r.span())?;
+        // A bool is true (1) or false (0) (the bool type's docs); rules compare flags with
+        // numbers (`IsLocalAdmin == 1`), so the bool side is read as that number.
+        let (a, ta) = bool_as_number(a, ta, tb);
+        let (b, tb) = bool_as_number(b, tb, ta);
         Ok((widen_int(a, ta), widen_int(b, tb)))
     }
 
@@ -475,6 +487,15 @@ fn to_timespan(nanos: Expr) -> Expr {
 }
 
 /// Kusto computes with `long`: `int` operands widen.
+/// `e` (of type `ty`) as 1 or 0 when it is a bool compared with a number `other`.
+fn bool_as_number(e: Expr, ty: KustoType, other: KustoType) -> (Expr, KustoType) {
+    match (ty, other) {
+        (KustoType::Bool, KustoType::Int | KustoType::Long) => (cast(e, DataType::Int64), KustoType::Long),
+        (KustoType::Bool, KustoType::Real) => (cast(e, DataType::Float64), KustoType::Real),
+        _ => (e, ty),
+    }
+}
+
 fn widen_int(e: Expr, ty: KustoType) -> Expr {
     if ty == KustoType::Int { cast(e, DataType::Int64) } else { e }
 }
