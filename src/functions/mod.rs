@@ -12,6 +12,7 @@ pub mod dynamic;
 pub mod mv_items;
 pub mod parse_groups;
 pub mod percentile;
+pub mod restart_sum;
 pub mod rowwise;
 pub mod strings;
 pub mod text;
@@ -21,7 +22,7 @@ pub mod time_text;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
 /// `array` as Utf8 text: SQL string literals arrive as Utf8View, dictionary-encoded
@@ -43,6 +44,7 @@ pub(crate) fn text_rows(arg: &datafusion::logical_expr::ColumnarValue, rows: usi
 pub struct Registry {
     scalars: BTreeMap<String, Arc<ScalarUDF>>,
     aggregates: BTreeMap<String, Arc<AggregateUDF>>,
+    windows: BTreeMap<String, Arc<WindowUDF>>,
 }
 
 impl Default for Registry {
@@ -77,7 +79,8 @@ impl Registry {
         .into_iter()
         .map(|udaf| (udaf.name().to_string(), Arc::new(udaf)))
         .collect();
-        Self { scalars, aggregates }
+        let windows = [WindowUDF::new_from_impl(restart_sum::RestartSum::default())].into_iter().map(|w| (w.name().to_string(), Arc::new(w))).collect();
+        Self { scalars, aggregates, windows }
     }
 
     /// A call of the aggregate `name` (see [`Registry::call`]).
@@ -85,6 +88,16 @@ impl Registry {
         match self.aggregates.get(name) {
             Some(udaf) => Ok(udaf.call(args)),
             None => datafusion::common::plan_err!("internal: no KQL aggregate {name}"),
+        }
+    }
+
+    /// A call of the window function `name` (see [`Registry::call`]); the caller adds the
+    /// order.
+    pub fn window(&self, name: &str, args: Vec<Expr>) -> datafusion::common::Result<Expr> {
+        use datafusion::logical_expr::expr::{WindowFunction, WindowFunctionDefinition};
+        match self.windows.get(name) {
+            Some(udwf) => Ok(Expr::from(WindowFunction::new(WindowFunctionDefinition::WindowUDF(Arc::clone(udwf)), args))),
+            None => datafusion::common::plan_err!("internal: no KQL window function {name}"),
         }
     }
 
@@ -104,6 +117,9 @@ impl Registry {
         }
         for udaf in self.aggregates.values() {
             ctx.register_udaf(udaf.as_ref().clone());
+        }
+        for udwf in self.windows.values() {
+            ctx.register_udwf(udwf.as_ref().clone());
         }
     }
 }

@@ -81,12 +81,17 @@ impl Planner<'_> {
         let build = |e: Expr| if order.is_empty() { Ok(e) } else { e.order_by(order.clone()).build().map_err(self.df(span)) };
         match name {
             "row_number" => {
-                if a.len() > 1 {
-                    return Err(self.unsupported(span, "row_number() with a restart condition"));
+                if a.len() > 2 {
+                    return Err(self.invalid(span, "row_number() takes a start and a restart condition"));
                 }
                 // A long, as Kusto's row_number() is (DataFusion counts in an unsigned type).
                 let long = |e: Expr| Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), datafusion::arrow::datatypes::DataType::Int64));
-                let n = long(build(datafusion::functions_window::expr_fn::row_number())?);
+                let restart = if a.len() == 2 { a.pop() } else { None };
+                let n = match restart {
+                    // Numbering that starts again: a running count of ones.
+                    Some(restart) => build(self.cx.registry.window("kql_restart_sum", vec![lit(1i64), restart]).map_err(self.df(span))?)?,
+                    None => long(build(datafusion::functions_window::expr_fn::row_number())?),
+                };
                 Ok(match a.pop() {
                     Some(start) => n + long(start) - lit(1i64),
                     None => n,
@@ -99,7 +104,8 @@ impl Planner<'_> {
                 if let Some(restart) = a.get(1)
                     && !matches!(restart, Expr::Literal(ScalarValue::Boolean(Some(false)), _))
                 {
-                    return Err(self.unsupported(span, "row_cumsum() with a restart condition"));
+                    let restart = restart.clone();
+                    return build(self.cx.registry.window("kql_restart_sum", vec![a.swap_remove(0), restart]).map_err(self.df(span))?);
                 }
                 // Rows, not a range: rows that tie on the sort keys still add up one by one.
                 let frame = datafusion::logical_expr::WindowFrame::new_bounds(
@@ -139,33 +145,92 @@ impl Planner<'_> {
         }
     }
 
-    /// Puts the window functions of `exprs` in a window node over `input`, and has `exprs`
-    /// read their results as columns.
-    pub(crate) fn with_windows(&self, input: LogicalPlan, exprs: Vec<Expr>, span: Span) -> Result<(LogicalPlan, Vec<Expr>), PlanError> {
-        let windows = datafusion::logical_expr::utils::find_window_exprs(&exprs);
-        if windows.is_empty() {
-            return Ok((input, exprs));
-        }
-        let first = input.schema().fields().len();
-        let plan = LogicalPlanBuilder::from(input).window(windows.clone()).and_then(|b| b.build()).map_err(self.df(span))?;
-        // The window node appends one column per function, in order; their names are the
-        // node's own spelling of the function, so they are read by position.
-        let results: Vec<Expr> = (0..windows.len()).map(|i| Expr::Column(Column::from(plan.schema().qualified_field(first + i)))).collect();
-        let rewritten = exprs
-            .into_iter()
-            .map(|e| {
-                e.transform_down(|node| {
-                    Ok(match windows.iter().position(|w| *w == node) {
-                        Some(i) => Transformed::yes(results[i].clone()),
-                        None => Transformed::no(node),
+    /// Puts the window functions of `exprs` in window nodes over `input`, and has `exprs`
+    /// read their results as columns. A window function inside another's arguments
+    /// (`row_cumsum(x, g != prev(g))`) is computed in a node below the outer one.
+    pub(crate) fn with_windows(&self, input: LogicalPlan, mut exprs: Vec<Expr>, span: Span) -> Result<(LogicalPlan, Vec<Expr>), PlanError> {
+        let mut plan = input;
+        loop {
+            let windows = innermost_windows(&exprs);
+            if windows.is_empty() {
+                return Ok((plan, exprs));
+            }
+            let first = plan.schema().fields().len();
+            // Inner functions, whose results feed the arguments of outer ones.
+            let top = datafusion::logical_expr::utils::find_window_exprs(&exprs);
+            let nested = windows.iter().any(|w| !top.contains(w));
+            plan = LogicalPlanBuilder::from(plan).window(windows.clone()).and_then(|b| b.build()).map_err(self.df(span))?;
+            // The window node appends one column per function, in order; their names are the
+            // node's own spelling of the function, so they are read by position.
+            let mut results: Vec<Expr> = (0..windows.len()).map(|i| Expr::Column(Column::from(plan.schema().qualified_field(first + i)))).collect();
+            if nested {
+                // Results that feed another window function get plain names first: the
+                // optimizer's common-subexpression pass loses columns named like a window.
+                let (named, columns) = self.plain_window_columns(plan, first, span)?;
+                plan = named;
+                results = columns;
+            }
+            exprs = exprs
+                .into_iter()
+                .map(|e| {
+                    e.transform_down(|node| {
+                        Ok(match windows.iter().position(|w| *w == node) {
+                            Some(i) => Transformed::yes(results[i].clone()),
+                            None => Transformed::no(node),
+                        })
                     })
+                    .map(|t| t.data)
                 })
-                .map(|t| t.data)
-            })
-            .collect::<datafusion::common::Result<Vec<_>>>()
-            .map_err(self.df(span))?;
-        Ok((plan, rewritten))
+                .collect::<datafusion::common::Result<Vec<_>>>()
+                .map_err(self.df(span))?;
+        }
     }
+}
+
+impl Planner<'_> {
+    /// `plan` (a window node over `first` input columns) with its window columns renamed
+    /// `__win<n>`, and those columns.
+    fn plain_window_columns(&self, plan: LogicalPlan, first: usize, span: Span) -> Result<(LogicalPlan, Vec<Expr>), PlanError> {
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for (i, (q, f)) in plan.schema().iter().enumerate() {
+            let c = Expr::Column(Column::new(q.cloned(), f.name()));
+            if i < first {
+                exprs.push(c);
+                continue;
+            }
+            let n = self.boxes.get() + 1;
+            self.boxes.set(n);
+            let name = format!("__win{n}");
+            exprs.push(c.alias(name.clone()));
+            columns.push(Expr::Column(Column::from_name(name)));
+        }
+        let plan = LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).map_err(self.df(span))?;
+        Ok((plan, columns))
+    }
+}
+
+/// The window functions of `exprs` that no other window function's result feeds.
+fn innermost_windows(exprs: &[Expr]) -> Vec<Expr> {
+    let mut out: Vec<Expr> = Vec::new();
+    for w in datafusion::logical_expr::utils::find_window_exprs(exprs) {
+        let inputs = window_inputs(&w);
+        let inner = innermost_windows(&inputs);
+        let found = if inner.is_empty() { vec![w] } else { inner };
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// What a window function reads: its arguments, partition keys and sort keys.
+fn window_inputs(w: &Expr) -> Vec<Expr> {
+    let Expr::WindowFunction(f) = w else { return Vec::new() };
+    let p = &f.params;
+    p.args.iter().chain(&p.partition_by).cloned().chain(p.order_by.iter().map(|s| s.expr.clone())).collect()
 }
 
 /// The value of a constant argument: a literal, or a negated numeric one (`-1`).
