@@ -16,13 +16,21 @@ use crate::kql::ast::{MvExpandItem, OpParam};
 
 impl Planner<'_> {
     pub(crate) fn mv_expand(&mut self, input: LogicalPlan, params: &[OpParam], items: &[MvExpandItem], limit: Option<&crate::kql::ast::Expr>, span: Span) -> Result<LogicalPlan, PlanError> {
-        if let Some(p) = params.iter().find(|p| p.name != "bagexpansion" || self.param_word(params, "bagexpansion").ok().flatten().as_deref() != Some("bag")) {
+        if let Some(p) = params.iter().find(|p| !matches!(p.name.as_str(), "bagexpansion" | "with_itemindex")) {
             return Err(self.unsupported(span, format!("mv-expand with `{}=`", p.name)));
         }
+        let bags_as_arrays = match self.param_word(params, "bagexpansion")?.as_deref() {
+            None | Some("bag") => false,
+            Some("array") => true,
+            Some(other) => return Err(self.invalid(span, format!("mv-expand: `bagexpansion={other}` is not bag or array"))),
+        };
+        let index_name = self.param_word(params, "with_itemindex")?;
         let limit = match limit {
             Some(e) => Some(self.count_arg(e)? as i64),
             None => None,
         };
+        let limit_arg = lit(datafusion::common::ScalarValue::Int64(limit));
+        let mut values = Vec::new();
         let schema = input.schema().clone();
         let mut targets: Vec<(String, Expr, Option<KustoType>)> = Vec::new();
         for item in items {
@@ -37,9 +45,13 @@ impl Planner<'_> {
                 KustoType::String => self.cx.registry.call("kql_parse_json", vec![v]).map_err(self.df(span))?,
                 other => return Err(self.invalid(item.item.expr.span(), format!("mv-expand needs a dynamic value, not a {}", other.name()))),
             };
+            values.push(v.clone());
             let mut args = vec![v];
-            if let Some(l) = limit {
-                args.push(lit(l));
+            if limit.is_some() || bags_as_arrays {
+                args.push(limit_arg.clone());
+            }
+            if bags_as_arrays {
+                args.push(lit(true));
             }
             let list = self.cx.registry.call("kql_mv_items", args).map_err(self.df(span))?;
             let to = match &item.to_type {
@@ -47,6 +59,13 @@ impl Planner<'_> {
                 None => None,
             };
             targets.push((name, list, to));
+        }
+        if let Some(name) = &index_name {
+            // with_itemindex: the item's position, expanded in step with the values.
+            let mut args = vec![limit_arg.clone(), lit(bags_as_arrays)];
+            args.extend(values);
+            let list = self.cx.registry.call("kql_mv_index", args).map_err(self.df(span))?;
+            targets.push((name.clone(), list, Some(KustoType::Long)));
         }
         // The lists, in place of the columns they expand (new names go last).
         let mut exprs = Vec::new();
