@@ -23,7 +23,10 @@ impl Planner<'_> {
             return self.user_call(name, &func, args, span, schema);
         }
         if name == "toscalar" {
-            return self.to_scalar(args, span);
+            return self.to_scalar(args, span, schema);
+        }
+        if name == "column_ifexists" {
+            return self.column_ifexists(args, span, schema);
         }
         if let ("extract" | "extract_json" | "extractjson", [rest @ .., Ast::Literal(Literal::Typed { ty, text }, tspan)]) = (name, args)
             && ty == "typeof"
@@ -308,6 +311,12 @@ impl Planner<'_> {
                 self.arity(name, &a, 1, 1, span)?;
                 f::isnan(cast_f64(a.remove(0)))
             }
+            "isascii" => {
+                self.arity(name, &a, 1, 1, span)?;
+                // Text is ASCII exactly when each character is one byte.
+                let s = self.as_string(a.remove(0), types[0], span)?;
+                f::octet_length(s.clone()).eq(f::character_length(s))
+            }
             "string_size" => {
                 self.arity(name, &a, 1, 1, span)?;
                 let s = self.as_string(a.remove(0), types[0], span)?;
@@ -542,8 +551,13 @@ impl Planner<'_> {
         self.arithmetic(BinOp::Add, moved, tick, span, schema)
     }
 
-    fn to_scalar(&mut self, args: &[Ast], span: Span) -> Result<Expr, PlanError> {
+    fn to_scalar(&mut self, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
         let [arg] = args else { return Err(self.invalid(span, "toscalar() takes one argument")) };
+        if !self.is_tabular(arg) {
+            // toscalar() of a scalar is that value (toscalar-function.md: "an expression
+            // to evaluate"); rules write `toscalar(array_length(list))`.
+            return self.scalar(arg, schema);
+        }
         let plan = self.tabular(arg)?;
         let first = plan.schema().field(0).name().clone();
         let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
@@ -556,6 +570,18 @@ impl Planner<'_> {
             outer_ref_columns: vec![],
             spans: Default::default(),
         }))
+    }
+
+    /// `column_ifexists(name, default)`: the column when the input has it, else the
+    /// default (column-ifexists-function.md).
+    fn column_ifexists(&mut self, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
+        let [Ast::Literal(Literal::String(column), _), default] = args else {
+            return Err(self.invalid(span, "column_ifexists() takes a column name (a string constant) and a default value"));
+        };
+        match super::expr::find_column(schema, column) {
+            Some(c) => Ok(c),
+            None => self.scalar(default, schema),
+        }
     }
 
     /// A call of a `let`-bound function: its parameters become scalar bindings in a new
