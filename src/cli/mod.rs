@@ -52,10 +52,10 @@ pub enum Command {
     Rules(rules::RulesCommand),
 }
 
-/// The stack of the thread a command runs on, and of the query engine's workers. Parsing,
+/// The stack of the thread a command runs on. Parsing,
 /// planning, SQL unparsing and DataFusion's optimizer recurse once per operator, and a long
 /// rule's plan nests hundreds of levels deep: a corpus rule overflowed the 8 MiB main stack
-/// in `translate`. The memory is reserved, not committed, until a deep query needs it.
+/// in `translate`. Pages are touched only as deep a query goes.
 pub const COMMAND_STACK: usize = 256 << 20;
 
 /// Runs a parsed command line on a thread with a [`COMMAND_STACK`]-sized stack.

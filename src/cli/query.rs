@@ -14,6 +14,11 @@ use crate::functions::Registry;
 use crate::kql::ParseOptions;
 use crate::plan::{PlanContext, plan_kql_batch};
 
+/// The stack of the query engine's worker threads.
+const WORKER_STACK: usize = 32 << 20;
+/// Most threads the engine's blocking pool (file reads) may start.
+const BLOCKING_THREADS: usize = 64;
+
 /// A KQL query that does not parse or plan; the message holds its position and excerpt.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -90,7 +95,9 @@ fn config(args: QueryArgs) -> Result<QueryConfig, UsageError> {
 /// Runs `query`.
 pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(super::COMMAND_STACK).enable_all().build()?;
+    // Planning runs on the command's thread (block_on); the workers execute plans, which
+    // recurse less. The blocking pool (file reads) is capped so that its stacks stay small.
+    let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(WORKER_STACK).max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
     let results = runtime.block_on(async {
         let ctx = new_session();
         register_lake(&ctx, &cfg.lake)?;

@@ -143,11 +143,18 @@ fn index_of(args: &[Arg<'_>]) -> ScalarValue {
     let start = from_end(long(args.get(2)).unwrap_or(0), len);
     let length = long(args.get(3)).unwrap_or(-1);
     let occurrence = long(args.get(4)).unwrap_or(1);
-    if start < 0 || occurrence < 1 {
-        return ScalarValue::Int64(Some(-1));
+    // "null for irrelevant inputs (occurrence < 0 or length < -1)" (array-index-of-function.md).
+    if occurrence < 0 || length < -1 {
+        return ScalarValue::Int64(None);
     }
-    let end = if length < 0 { len } else { (start + length).min(len as i64) as usize };
-    let found = (start as usize..end).filter(|&i| items[i] == lookup).nth(occurrence as usize - 1);
+    let (Ok(start), Ok(nth)) = (usize::try_from(start), usize::try_from(occurrence - 1)) else {
+        return ScalarValue::Int64(Some(-1));
+    };
+    let end = match usize::try_from(length) {
+        Ok(n) => start.saturating_add(n).min(len),
+        Err(_) => len,
+    };
+    let found = (start..end).filter(|&i| items.get(i) == Some(&lookup)).nth(nth);
     ScalarValue::Int64(Some(found.map_or(-1, |i| i as i64)))
 }
 
@@ -193,8 +200,8 @@ fn point(a: &Arg<'_>) -> Option<Point> {
         return None;
     }
     Some(match a.array.data_type() {
-        DataType::Timestamp(..) => Point::Time(a.array.as_primitive::<TimestampNanosecondType>().value(a.row)),
-        DataType::Duration(_) => Point::Span(a.array.as_primitive::<DurationNanosecondType>().value(a.row)),
+        DataType::Timestamp(..) => Point::Time(a.array.as_primitive_opt::<TimestampNanosecondType>()?.value(a.row)),
+        DataType::Duration(_) => Point::Span(a.array.as_primitive_opt::<DurationNanosecondType>()?.value(a.row)),
         DataType::Float64 | DataType::Float32 => Point::Real(a.json().as_f64()?),
         _ => Point::Long(a.json().as_i64()?),
     })

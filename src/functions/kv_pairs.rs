@@ -68,14 +68,15 @@ pub(crate) fn pairs(text: &str, pair: &str, kv: &str, quotes: &str, greedy: bool
 /// The next key and the text after its key/value delimiter. A quoted key runs to its
 /// closing quote; a bare one is the text before the delimiter, after the last pair
 /// delimiter in it (text before that belongs to a pair without a value).
-fn next_key<'a>(rest: &'a str, pair: &str, kv: &str, quotes: &str) -> Option<(String, &'a str)> {
-    if let Some(q) = rest.chars().next().filter(|c| quotes.contains(*c)) {
+fn next_key<'a>(mut rest: &'a str, pair: &str, kv: &str, quotes: &str) -> Option<(String, &'a str)> {
+    loop {
+        let Some(q) = rest.chars().next().filter(|c| quotes.contains(*c)) else { break };
         let (key, after) = quoted(&rest[q.len_utf8()..], q);
-        return match after.trim_start().strip_prefix(kv) {
-            Some(after_kv) => Some((key.to_string(), after_kv)),
-            // A quoted word without a delimiter: skip it and read on.
-            None => next_key(after.find(pair).map(|p| &after[p + pair.len()..])?.trim_start(), pair, kv, quotes),
-        };
+        if let Some(after_kv) = after.trim_start().strip_prefix(kv) {
+            return Some((key.to_string(), after_kv));
+        }
+        // A quoted word without a delimiter: skip it and read on.
+        rest = after.find(pair).map(|p| &after[p + pair.len()..])?.trim_start();
     }
     let at = rest.find(kv)?;
     let before = rest[..at].trim();

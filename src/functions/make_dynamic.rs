@@ -9,6 +9,10 @@
 //! `[{"x":1}, null, {"y":2}]` for the bags `{"x":1}`, `null`, `{"y":2}` (kusto-oracle
 //! agent-aggregation-0005). Rows a `make_*_if` condition rejects never reach the
 //! accumulator (the planner filters them), so a null here is a value.
+//!
+//! Over sorted rows `make_list` must keep their order, which an accumulator of its own
+//! is not given; there the planner collects the texts with an ordered `array_agg` and
+//! `kql_json_list(list, max)` turns that list into the same JSON array.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 use serde_json::Value;
 
 /// The aggregate; `set` chooses make_set's flattening and deduplication.
@@ -138,5 +142,51 @@ impl Accumulator for Items {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self) + self.items.iter().map(|s| s.capacity() * if self.set { 2 } else { 1 }).sum::<usize>()
+    }
+}
+
+/// `kql_json_list(list_of_json_texts, max)`: the elements as make_list adds them.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct JsonList {
+    signature: Signature,
+}
+
+impl Default for JsonList {
+    fn default() -> Self {
+        Self { signature: Signature::any(2, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for JsonList {
+    fn name(&self) -> &str {
+        "kql_json_list"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [lists, max] = args.args.as_slice() else { return exec_err!("kql_json_list takes a list and a maximum size") };
+        let lists = lists.to_array(args.number_rows)?;
+        let max = max.to_array(args.number_rows)?;
+        let lists = lists.as_list_opt::<i32>().ok_or_else(|| datafusion::common::DataFusionError::Execution("kql_json_list takes a list".into()))?;
+        let mut out = datafusion::arrow::array::StringBuilder::new();
+        for row in 0..lists.len() {
+            let mut items = Items { set: false, max: usize::MAX, items: Vec::new(), seen: HashSet::new() };
+            items.read_max(&max.slice(row, 1));
+            if lists.is_valid(row) {
+                let texts = super::utf8(&lists.value(row))?;
+                for i in 0..texts.len() {
+                    items.add(texts.is_valid(i).then(|| texts.value(i)));
+                }
+            }
+            out.append_value(format!("[{}]", items.items.join(",")));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
 }

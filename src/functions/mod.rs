@@ -65,7 +65,7 @@ impl Registry {
             let udf = ScalarUDF::new_from_impl(f);
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
-        for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(mv_items::MvIndex::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default()), ScalarUDF::new_from_impl(kv_pairs::function())] {
+        for udf in [ScalarUDF::new_from_impl(mv_items::MvItems::default()), ScalarUDF::new_from_impl(mv_items::MvIndex::default()), ScalarUDF::new_from_impl(parse_groups::ParseGroups::default()), ScalarUDF::new_from_impl(kv_pairs::function()), ScalarUDF::new_from_impl(make_dynamic::JsonList::default())] {
             scalars.insert(udf.name().to_string(), Arc::new(udf));
         }
         let aggregates = [

@@ -2,7 +2,7 @@
 //! of, as a list of JSON texts: an array's elements, a property bag's entries as one-entry
 //! bags (or `[key, value]` arrays with `bagexpansion=array`), any other value as itself;
 //! null stays null (one row with null), and an empty array gives no rows.
-//! `kql_mv_index(limit, value…)`: the item indexes (0, 1, …) of the rows `mv-expand` makes
+//! `kql_mv_index(limit, bags_as_arrays, value…)`: the item indexes (0, 1, …) of the rows `mv-expand` makes
 //! of the values expanded together, for `with_itemindex=`.
 
 use std::sync::Arc;

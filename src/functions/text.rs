@@ -270,8 +270,8 @@ fn ipv4_is_match(args: &[Arg<'_>]) -> ScalarValue {
 }
 
 /// `ipv4_is_in_any_range(ip, range, …)`: the ranges are strings, or one dynamic array of
-/// them (its JSON text, which no address or range starts with `[`). Null for an invalid
-/// address (ipv4-is-in-any-range-function.md).
+/// them (its JSON text, which no address or range starts with `[`). Null when an address
+/// or a range is not valid (ipv4-is-in-any-range-function.md).
 fn ipv4_is_in_any_range(args: &[Arg<'_>]) -> ScalarValue {
     let Some((ip, _)) = text(args, 0).and_then(|t| ipv4(&t)) else { return ScalarValue::Boolean(None) };
     let mut ranges = Vec::new();
@@ -282,8 +282,9 @@ fn ipv4_is_in_any_range(args: &[Arg<'_>]) -> ScalarValue {
             _ => ranges.push(t),
         }
     }
-    let hit = ranges.iter().filter_map(|r| ipv4(r)).any(|(net, prefix)| ip & mask(prefix) == net & mask(prefix));
-    ScalarValue::Boolean(Some(hit))
+    // A range that is not an address makes the answer unknown, as an invalid address does.
+    let Some(nets) = ranges.iter().map(|r| ipv4(r)).collect::<Option<Vec<_>>>() else { return ScalarValue::Boolean(None) };
+    ScalarValue::Boolean(Some(nets.iter().any(|(net, prefix)| ip & mask(*prefix) == net & mask(*prefix))))
 }
 
 fn ipv4_compare(args: &[Arg<'_>]) -> ScalarValue {

@@ -26,7 +26,7 @@ impl Planner<'_> {
                     "range" => (2, 3),
                     _ => (1, 1),
                 };
-                self.check_arity(name, args.len(), min, max, span)?;
+                self.arity(name, &args, min, max, span)?;
                 let args = self.dynamic_args(args, types, span)?;
                 self.cx.registry.call(&format!("kql_{name}"), args).map_err(self.df(span))?
             }
@@ -37,19 +37,22 @@ impl Planner<'_> {
                     "indexof_regex" => (2, 5),
                     _ => (1, 1),
                 };
-                self.check_arity(name, args.len(), min, max, span)?;
+                self.arity(name, &args, min, max, span)?;
+                let args = self.text_of_dynamic(args, types, span)?;
                 self.cx.registry.call(&format!("kql_{name}"), args).map_err(self.df(span))?
             }
             "extract_json" | "extractjson" => {
-                self.check_arity(name, args.len(), 2, 2, span)?;
+                self.arity(name, &args, 2, 2, span)?;
+                let args = self.text_of_dynamic(args, types, span)?;
                 let found = self.cx.registry.call("kql_extract_json", args).map_err(self.df(span))?;
                 // Without a target type the value comes back as text (extract-json-function.md).
                 self.as_string(found, KustoType::Dynamic, span)?
             }
             "ipv4_is_match" | "ipv4_is_in_any_range" => {
                 let max = if name == "ipv4_is_match" { 3 } else { usize::MAX };
-                self.check_arity(name, args.len(), 2, max, span)?;
+                self.arity(name, &args, 2, max, span)?;
                 // Arrays of ranges arrive as their JSON text, which the UDF expands.
+                let args = self.text_of_dynamic(args, types, span)?;
                 let udf = if name == "ipv4_is_match" { "kql_ipv4_is_match" } else { "kql_ipv4_is_in_any_range" };
                 self.cx.registry.call(udf, args).map_err(self.df(span))?
             }
@@ -62,16 +65,10 @@ impl Planner<'_> {
         Ok(Some(call))
     }
 
-    fn check_arity(&self, name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(), PlanError> {
-        if n < min || n > max {
-            let want = match (min, max) {
-                (min, max) if min == max => min.to_string(),
-                (min, usize::MAX) => format!("at least {min}"),
-                (min, max) => format!("{min} to {max}"),
-            };
-            return Err(self.invalid(span, format!("{name}() takes {want} argument(s), not {n}")));
-        }
-        Ok(())
+    /// Dynamic arguments as the text `tostring()` gives (a string without its quotes), for
+    /// the functions that read text; the others as they are.
+    pub(crate) fn text_of_dynamic(&self, args: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Vec<Expr>, PlanError> {
+        args.into_iter().zip(types).map(|(e, t)| if *t == KustoType::Dynamic { self.as_string(e, *t, span) } else { Ok(e) }).collect()
     }
 
     /// `array_sort_*(array1[, …, arrayN][, nulls_last])`: the UDF takes `nulls_last` first.
@@ -94,7 +91,7 @@ impl Planner<'_> {
     }
 
     fn sort_args(&self, name: &str, mut args: Vec<Expr>, types: &[KustoType], span: Span) -> Result<(Vec<Expr>, Expr), PlanError> {
-        self.check_arity(name, args.len(), 1, usize::MAX, span)?;
+        self.arity(name, &args, 1, usize::MAX, span)?;
         let mut types = types.to_vec();
         let nulls_last = match types.last() {
             Some(KustoType::Bool) if args.len() > 1 => {
@@ -117,7 +114,7 @@ impl Planner<'_> {
 
     /// `make_timespan(h, m)`, `(h, m, s)` or `(d, h, m, s)`; seconds may have a fraction.
     fn make_timespan(&self, args: Vec<Expr>, types: &[KustoType], span: Span) -> Result<Expr, PlanError> {
-        self.check_arity("make_timespan", args.len(), 2, 4, span)?;
+        self.arity("make_timespan", &args, 2, 4, span)?;
         if let Some(t) = types.iter().find(|t| !matches!(t, KustoType::Int | KustoType::Long | KustoType::Real)) {
             return Err(self.invalid(span, format!("make_timespan() takes numbers, not {}", t.name())));
         }

@@ -38,6 +38,12 @@ impl Planner<'_> {
             let found = self.call(name, rest, span, schema)?;
             return self.convert_to(found, KustoType::String, target, span);
         }
+        let (values, types) = self.typed_args(args, schema)?;
+        self.builtin(name, values, &types, span, schema)
+    }
+
+    /// Call arguments lowered, with their Kusto types.
+    pub(crate) fn typed_args(&mut self, args: &[Ast], schema: &DFSchema) -> Result<(Vec<Expr>, Vec<KustoType>), PlanError> {
         let mut values = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
         for a in args {
@@ -45,12 +51,17 @@ impl Planner<'_> {
             types.push(self.type_of(&v, schema, a.span())?);
             values.push(v);
         }
-        self.builtin(name, values, &types, span, schema)
+        Ok((values, types))
     }
 
-    fn arity(&self, name: &str, args: &[Expr], min: usize, max: usize, span: Span) -> Result<(), PlanError> {
+    /// Checks that `name` has `min..=max` arguments (`usize::MAX`: no upper bound).
+    pub(crate) fn arity(&self, name: &str, args: &[Expr], min: usize, max: usize, span: Span) -> Result<(), PlanError> {
         if args.len() < min || args.len() > max {
-            let want = if min == max { min.to_string() } else { format!("{min} to {max}") };
+            let want = match (min, max) {
+                (min, max) if min == max => min.to_string(),
+                (min, usize::MAX) => format!("at least {min}"),
+                (min, max) => format!("{min} to {max}"),
+            };
             return Err(self.invalid(span, format!("{name}() takes {want} argument(s), not {}", args.len())));
         }
         Ok(())
@@ -386,12 +397,7 @@ impl Planner<'_> {
                 if name == "parse_command_line" && !matches!(&a[1], Expr::Literal(ScalarValue::Utf8(Some(k)), _) if k.eq_ignore_ascii_case("windows")) {
                     return Err(self.unsupported(span, "parse_command_line() with a parser other than \"windows\""));
                 }
-                // Text arguments are read as strings; dynamic ones go through tostring().
-                let args = a
-                    .into_iter()
-                    .zip(types)
-                    .map(|(e, t)| if *t == KustoType::Dynamic { self.udf("kql_tostring", vec![e], span) } else { Ok(e) })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let args = self.text_of_dynamic(a, types, span)?;
                 self.udf(&format!("kql_{name}"), args, span)?
             }
             "materialize" => return Err(self.invalid(span, "materialize() takes a tabular expression, here a scalar")),

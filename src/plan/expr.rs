@@ -132,13 +132,7 @@ impl Planner<'_> {
 
     /// `array_sort_*(a1, …)` as the target of `[i]`: the sorted arrays as one array.
     fn indexed_sort_target(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> Result<Expr, PlanError> {
-        let mut values = Vec::with_capacity(args.len());
-        let mut types = Vec::with_capacity(args.len());
-        for a in args {
-            let v = self.scalar(a, schema)?;
-            types.push(self.type_of(&v, schema, a.span())?);
-            values.push(v);
-        }
+        let (values, types) = self.typed_args(args, schema)?;
         self.indexed_sort(name, values, &types, span)
     }
 
@@ -486,7 +480,6 @@ fn to_timespan(nanos: Expr) -> Expr {
     super::types::nanos_to_timespan(nanos)
 }
 
-/// Kusto computes with `long`: `int` operands widen.
 /// `e` (of type `ty`) as 1 or 0 when it is a bool compared with a number `other`.
 fn bool_as_number(e: Expr, ty: KustoType, other: KustoType) -> (Expr, KustoType) {
     match (ty, other) {
@@ -496,6 +489,7 @@ fn bool_as_number(e: Expr, ty: KustoType, other: KustoType) -> (Expr, KustoType)
     }
 }
 
+/// Kusto computes with `long`: `int` operands widen.
 fn widen_int(e: Expr, ty: KustoType) -> Expr {
     if ty == KustoType::Int { cast(e, DataType::Int64) } else { e }
 }

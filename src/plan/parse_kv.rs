@@ -24,7 +24,14 @@ impl Planner<'_> {
         if pair.is_empty() || kv.is_empty() {
             return Err(self.invalid(span, "parse-kv: the delimiters cannot be empty"));
         }
+        if with.iter().filter(|p| p.name == "quote").count() > 1 {
+            return Err(self.unsupported(span, "parse-kv with several `quote=`"));
+        }
+        // One character quotes both ends; two would be an opening and a closing quote.
         let quote = self.param_word(with, "quote")?.unwrap_or_default();
+        if quote.chars().count() > 1 {
+            return Err(self.unsupported(span, "parse-kv with different opening and closing quotes"));
+        }
         let greedy = match self.param_word(with, "greedy")?.as_deref() {
             None | Some("false") => false,
             Some("true") => true,

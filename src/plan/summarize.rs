@@ -329,8 +329,19 @@ impl Planner<'_> {
     /// `make_set`/`make_list` of a dynamic value (see `functions::make_dynamic`). A
     /// `_if` condition filters rows before the accumulator, which keeps dynamic nulls.
     fn make_dynamic(&self, set: bool, x: Expr, max: Option<i64>, condition: Option<Expr>, span: Span) -> Result<Expr, PlanError> {
+        let max = lit(max.unwrap_or(MAX_COLLECTED));
+        if !set && !self.list_order.is_empty() {
+            // Sorted input: an ordered array_agg keeps the order (see make_dynamic.rs).
+            let b = agg::array_agg(x).order_by(self.list_order.clone());
+            let list = match condition {
+                Some(keep) => b.filter(keep).build(),
+                None => b.build(),
+            }
+            .map_err(self.df(span))?;
+            return self.cx.registry.call("kql_json_list", vec![list, max]).map_err(self.df(span));
+        }
         let name = if set { "kql_make_set_dynamic" } else { "kql_make_list_dynamic" };
-        let call = self.cx.registry.aggregate(name, vec![x, lit(max.unwrap_or(MAX_COLLECTED))]).map_err(self.df(span))?;
+        let call = self.cx.registry.aggregate(name, vec![x, max]).map_err(self.df(span))?;
         match condition {
             Some(keep) => call.filter(keep).build().map_err(self.df(span)),
             None => Ok(call),

@@ -163,3 +163,13 @@ fn translate_prints_a_batch_that_query_sql_runs_again() {
     assert!(rows.status.success(), "{}", String::from_utf8_lossy(&rows.stderr));
     assert_eq!(stdout(&rows), "{\"a\":1}\n{\"b\":\"two\"}\n");
 }
+
+#[test]
+fn translate_survives_a_deeply_nested_rule() {
+    // This corpus rule's plan nests about forty subqueries; unparsing it overflowed the
+    // 8 MiB main-thread stack before commands ran on a thread of their own.
+    let rule = super::common::shared().join("corpus/ms-m365d-hunting/Ransomware__Check_for_multiple_signs_of_ransomware_activity.yaml");
+    let out = run(&["translate", "--now", "2026-11-28T00:00:00Z", rule.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).matches("SELECT").count() > 30);
+}
