@@ -149,8 +149,11 @@ impl Planner<'_> {
             _ => None,
         };
         let Some((f, args, span)) = call else {
-            let name = match item.names.as_slice() {
-                [n] => c.names.unique(&n.name),
+            let name = match (item.names.as_slice(), wrapped_aggregate_name(&item.expr)) {
+                ([n], _) => c.names.unique(&n.name),
+                // An aggregate wrapped in a scalar takes the aggregate's name
+                // (`round(sum(y), 2)` is `sum_y`; reference notes, auto-names).
+                ([], Some(agg)) => c.names.unique(&agg),
                 // column() hands out a free name and marks it used.
                 _ => c.names.column(),
             };
@@ -488,3 +491,15 @@ fn strip(e: &Ast) -> &Ast {
     }
 }
 
+
+/// The default name of an aggregate that `e` wraps in scalar function calls only
+/// (`round(sum(y), 2)`, `tostring(makeset(x))`); an operator on the way (`sum(x) * 2`)
+/// makes the expression an ordinary unnamed one.
+fn wrapped_aggregate_name(e: &Ast) -> Option<String> {
+    let Ast::Call { name, args, .. } = e else { return None };
+    if let Some(n) = aggregate_name(&name.name, args) {
+        return Some(n);
+    }
+    // The first argument is the value a conversion or rounding function works on.
+    wrapped_aggregate_name(args.first()?)
+}
