@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::{DataType, DurationNanosecondType, TimestampNa
 use datafusion::common::ScalarValue;
 use serde_json::Value;
 
-use super::rowwise::{Arg, RowFn};
+use super::rowwise::{Arg, RowFn, dynamic};
 use crate::catalog::KustoType;
 
 /// Most elements `range()` makes (range-function.md: "the maximum number of elements is
@@ -29,10 +29,6 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_array_iff", d, d, iff),
         RowFn::new("kql_range", d, d, range),
     ]
-}
-
-fn dynamic(v: Option<Value>) -> ScalarValue {
-    ScalarValue::Utf8(v.filter(|v| !v.is_null()).map(|v| v.to_string()))
 }
 
 fn array(a: Option<&Arg<'_>>) -> Option<Vec<Value>> {

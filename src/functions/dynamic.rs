@@ -4,7 +4,7 @@
 use datafusion::common::ScalarValue;
 use serde_json::Value;
 
-use super::rowwise::{Arg, RowFn};
+use super::rowwise::{Arg, RowFn, dynamic};
 use crate::catalog::KustoType;
 
 /// The row functions of this module.
@@ -35,11 +35,6 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_has_any_array", KustoType::Bool, KustoType::Dynamic, has_any_array),
         RowFn::new("kql_has_all_array", KustoType::Bool, KustoType::Dynamic, has_all_array),
     ]
-}
-
-/// A dynamic result; JSON null is a null value (`isnull(parse_json("null"))` is true).
-fn dynamic(v: Option<Value>) -> ScalarValue {
-    ScalarValue::Utf8(v.filter(|v| !v.is_null()).map(|v| v.to_string()))
 }
 
 /// The argument as a dynamic value: JSON text of a dynamic column parsed, other values

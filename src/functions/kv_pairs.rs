@@ -11,7 +11,7 @@
 use datafusion::common::ScalarValue;
 use serde_json::{Map, Value};
 
-use super::rowwise::{Arg, RowFn};
+use super::rowwise::{Arg, RowFn, text};
 use crate::catalog::KustoType;
 
 /// The row function of this module.
@@ -20,11 +20,10 @@ pub fn function() -> RowFn {
 }
 
 fn parse_kv(args: &[Arg<'_>]) -> ScalarValue {
-    let text = |i: usize| args.get(i).and_then(|a| a.text());
-    let (Some(s), Some(pair), Some(kv)) = (text(0), text(1), text(2)) else { return ScalarValue::Utf8(None) };
-    let quotes = text(3).unwrap_or_default();
+    let (Some(s), Some(pair), Some(kv)) = (text(args, 0), text(args, 1), text(args, 2)) else { return ScalarValue::Utf8(None) };
+    let quotes = text(args, 3).unwrap_or_default();
     let greedy = args.get(4).is_some_and(|a| a.json().as_bool() == Some(true));
-    let wanted: Vec<String> = (5..args.len()).filter_map(text).collect();
+    let wanted: Vec<String> = (5..args.len()).filter_map(|i| text(args, i)).collect();
     let mut bag = Map::new();
     if !pair.is_empty() && !kv.is_empty() {
         for (key, value) in pairs(&s, &pair, &kv, &quotes, greedy) {

@@ -64,6 +64,16 @@ fn is_string(a: &ArrayRef) -> bool {
     matches!(a.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
 }
 
+/// A dynamic result; JSON null is a null value (`isnull(parse_json("null"))` is true).
+pub(crate) fn dynamic(v: Option<serde_json::Value>) -> ScalarValue {
+    ScalarValue::Utf8(v.filter(|v| !v.is_null()).map(|v| v.to_string()))
+}
+
+/// Argument `i` as text (see [`Arg::text`]); `None` when absent or null.
+pub(crate) fn text(args: &[Arg<'_>], i: usize) -> Option<String> {
+    args.get(i).and_then(|a| a.text())
+}
+
 /// The function body: the row's arguments in, one value out.
 pub type RowBody = fn(&[Arg<'_>]) -> ScalarValue;
 

@@ -4,7 +4,7 @@
 use datafusion::common::ScalarValue;
 use serde_json::{Map, Value};
 
-use super::rowwise::{Arg, RowFn};
+use super::rowwise::{Arg, RowFn, dynamic, text};
 use crate::catalog::KustoType;
 
 /// The row functions of this module.
@@ -25,14 +25,6 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_ipv4_is_match", KustoType::Bool, s, ipv4_is_match),
         RowFn::new("kql_ipv4_is_in_any_range", KustoType::Bool, s, ipv4_is_in_any_range),
     ]
-}
-
-fn text(args: &[Arg<'_>], i: usize) -> Option<String> {
-    args.get(i).and_then(|a| a.text())
-}
-
-fn dynamic(v: Option<Value>) -> ScalarValue {
-    ScalarValue::Utf8(v.filter(|v| !v.is_null()).map(|v| v.to_string()))
 }
 
 /// `split(s, delimiter[, index])`: the parts as an array, or the part at `index` as a

@@ -4,7 +4,7 @@
 use datafusion::common::ScalarValue;
 use serde_json::Value;
 
-use super::rowwise::{Arg, RowFn};
+use super::rowwise::{Arg, RowFn, text};
 use crate::catalog::KustoType;
 
 /// Most repetitions `strrep` makes (strrep-function.md: larger multipliers are capped).
@@ -23,10 +23,6 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_indexof_regex", KustoType::Long, s, indexof_regex),
         RowFn::new("kql_extract_json", KustoType::Dynamic, s, extract_json),
     ]
-}
-
-fn text(args: &[Arg<'_>], i: usize) -> Option<String> {
-    args.get(i).and_then(|a| a.text())
 }
 
 fn long(args: &[Arg<'_>], i: usize) -> Option<i64> {
