@@ -1,7 +1,9 @@
 //! `kql_mv_items(value[, limit[, bags_as_arrays]])`: the elements `mv-expand` makes rows
 //! of, as a list of JSON texts: an array's elements, a property bag's entries as one-entry
 //! bags (or `[key, value]` arrays with `bagexpansion=array`), any other value as itself;
-//! null stays null (one row with null), and an empty array gives no rows.
+//! null becomes one null item (one row with null), and an empty array gives no rows. The
+//! null item is in the list itself, not left to the unnest's null handling, so that SQL's
+//! `UNNEST` (which drops a null list) gives the same rows.
 //! `kql_mv_index(limit, bags_as_arrays, value…)`: the item indexes (0, 1, …) of the rows `mv-expand` makes
 //! of the values expanded together, for `with_itemindex=`.
 
@@ -46,10 +48,7 @@ impl ScalarUDFImpl for MvItems {
         let bags_as_arrays = matches!(args.args.get(2), Some(ColumnarValue::Scalar(datafusion::common::ScalarValue::Boolean(Some(true)))));
         let mut out = ListBuilder::new(StringBuilder::new());
         for i in 0..texts.len() {
-            let Some(items) = items_of(texts.is_valid(i).then(|| texts.value(i)), bags_as_arrays) else {
-                out.append_null();
-                continue;
-            };
+            let items = items_of(texts.is_valid(i).then(|| texts.value(i)), bags_as_arrays);
             for item in items.into_iter().take(limit) {
                 match item {
                     Value::Null => out.values().append_null(),
@@ -70,17 +69,17 @@ fn limit_arg(arg: Option<&ColumnarValue>) -> usize {
     }
 }
 
-/// The items of one value; `None` for null (which expands to one row of null).
-fn items_of(text: Option<&str>, bags_as_arrays: bool) -> Option<Vec<Value>> {
-    let text = text?;
+/// The items of one value; one null item for null (which expands to one row of null).
+fn items_of(text: Option<&str>, bags_as_arrays: bool) -> Vec<Value> {
+    let Some(text) = text else { return vec![Value::Null] };
     let v: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
-    Some(match v {
+    match v {
         Value::Array(items) => items,
         Value::Object(map) if bags_as_arrays => map.into_iter().map(|(k, v)| Value::Array(vec![Value::String(k), v])).collect(),
         Value::Object(map) => map.into_iter().map(|(k, v)| Value::Object([(k, v)].into_iter().collect())).collect(),
-        Value::Null => return None,
+        Value::Null => vec![Value::Null],
         other => vec![other],
-    })
+    }
 }
 
 /// `kql_mv_index(limit, bags_as_arrays, value…)`.
@@ -118,7 +117,7 @@ impl ScalarUDFImpl for MvIndex {
             // As many rows as the longest value makes; a null value makes one.
             let rows = values
                 .iter()
-                .map(|t| items_of(t.is_valid(i).then(|| t.value(i)), bags_as_arrays).map_or(1, |items| items.len()))
+                .map(|t| items_of(t.is_valid(i).then(|| t.value(i)), bags_as_arrays).len())
                 .max()
                 .unwrap_or(0)
                 .min(limit);

@@ -305,18 +305,21 @@ impl Planner<'_> {
                 _ => items.push(e),
             }
         }
+        let negated = matches!(op, ListOp::NotIn | ListOp::NotInCi);
+        if items.is_empty() && !matches!(op, ListOp::HasAny | ListOp::HasAll) {
+            // No value is in an empty list, null included; SQL has no spelling for `IN ()`.
+            return Ok(lit(negated));
+        }
         match op {
             ListOp::In | ListOp::NotIn => {
                 let v = widen_int(v, tv);
                 // DataFusion coerces the list to the value's type.
-                let negated = op == ListOp::NotIn;
                 let e = v.clone().in_list(items, negated);
                 Ok(total_bool(e, v, negated, ctx))
             }
             ListOp::InCi | ListOp::NotInCi => {
                 let v = self.as_string(v, tv, left.span())?;
                 let folded = items.into_iter().map(fold_expr).collect();
-                let negated = op == ListOp::NotInCi;
                 let e = f::lower(v.clone()).in_list(folded, negated);
                 Ok(total_bool(e, v, negated, ctx))
             }

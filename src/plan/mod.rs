@@ -18,6 +18,7 @@ mod project;
 mod source;
 mod summarize;
 mod tabular;
+mod to_sql;
 mod window;
 pub mod types;
 
@@ -30,6 +31,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan, TableSource};
 use datafusion::prelude::SessionContext;
 
 pub use error::{PlanError, PlanErrorKind};
+pub use to_sql::to_sql;
 
 use crate::catalog::Catalog;
 use crate::functions::Registry;
@@ -47,6 +49,9 @@ pub struct PlanContext {
     pub registry: Registry,
     /// `now()` for the whole query, in Unix nanoseconds.
     pub now: i64,
+    /// When set, every table reads only the rows whose `Timestamp` is in `[from, to)`
+    /// (Unix nanoseconds): a hunt's window.
+    pub window: Option<(i64, i64)>,
 }
 
 impl PlanContext {
@@ -59,7 +64,7 @@ impl PlanContext {
                 tables.insert(t.name.to_string(), provider_as_source(Arc::new(mem) as Arc<dyn TableProvider>));
             }
         }
-        Self { tables, registry: Registry::new(), now }
+        Self { tables, registry: Registry::new(), now, window: None }
     }
 
     /// The catalog tables as registered in `ctx` (by `register_lake`).
@@ -69,7 +74,7 @@ impl PlanContext {
             let provider = ctx.table_provider(datafusion::common::TableReference::bare(t.name)).await?;
             tables.insert(t.name.to_string(), provider_as_source(provider));
         }
-        Ok(Self { tables, registry: Registry::new(), now })
+        Ok(Self { tables, registry: Registry::new(), now, window: None })
     }
 
     /// The table `name`, if the catalog has it.
@@ -163,80 +168,6 @@ pub fn plan_batch(src: &str, script: &Script, cx: &PlanContext) -> Result<Vec<Lo
 pub fn plan_kql_batch(src: &str, cx: &PlanContext, options: ParseOptions) -> Result<Vec<LogicalPlan>, QueryError> {
     let script = crate::kql::parse_with(src, options)?;
     Ok(plan_batch(src, &script, cx)?)
-}
-
-/// The DataFusion SQL of a plan (what `translate` prints).
-pub fn to_sql(plan: &LogicalPlan) -> datafusion::common::Result<String> {
-    let spellable = spell_values(spell_literals(plan.clone())?)?;
-    Ok(datafusion::sql::unparser::plan_to_sql(&spellable)?.to_string())
-}
-
-/// Rewrites each VALUES list as one-row selects joined by `UNION ALL`, which the unparser
-/// can print where a query needs it.
-fn spell_values(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> {
-    use datafusion::common::tree_node::Transformed;
-    plan.transform_up_with_subqueries(|p| {
-        let LogicalPlan::Values(values) = &p else { return Ok(Transformed::no(p)) };
-        let names: Vec<String> = values.schema.fields().iter().map(|f| f.name().clone()).collect();
-        let mut selects = Vec::new();
-        for row in &values.values {
-            let exprs: Vec<Expr> = row.iter().zip(&names).map(|(e, n)| e.clone().alias(n.clone())).collect();
-            selects.push(std::sync::Arc::new(datafusion::logical_expr::LogicalPlanBuilder::empty(true).project(exprs)?.build()?));
-        }
-        let spelled = match selects.len() {
-            1 => selects.remove(0).as_ref().clone(),
-            _ => LogicalPlan::Union(datafusion::logical_expr::Union::try_new_with_loose_types(selects)?),
-        };
-        Ok(Transformed::yes(spelled))
-    })
-    .map(|t| t.data)
-}
-
-/// Rewrites the literals SQL has no syntax for: a timespan becomes `arrow_cast` of its
-/// nanoseconds, and NaN and the infinities become casts of their names.
-fn spell_literals(plan: LogicalPlan) -> datafusion::common::Result<LogicalPlan> {
-    use datafusion::common::ScalarValue;
-    use datafusion::common::tree_node::{Transformed, TreeNode};
-    let rewrite = |e: Expr| -> datafusion::common::Result<Transformed<Expr>> {
-        Ok(match &e {
-            Expr::Literal(ScalarValue::DurationNanosecond(Some(n)), _) => {
-                Transformed::yes(types::nanos_to_timespan(datafusion::logical_expr::lit(*n)))
-            }
-            Expr::Literal(ScalarValue::Float64(Some(f)), _) if !f.is_finite() => {
-                let name = if f.is_nan() { "NaN" } else if *f > 0.0 { "Infinity" } else { "-Infinity" };
-                Transformed::yes(Expr::Cast(datafusion::logical_expr::Cast::new(
-                    Box::new(datafusion::logical_expr::lit(name)),
-                    datafusion::arrow::datatypes::DataType::Float64,
-                )))
-            }
-            // The SQL printer takes a doubled quote for one it already escaped, so `a''b`
-            // would come back as `a'b`; split between the quotes, each part prints right.
-            Expr::Literal(ScalarValue::Utf8(Some(text)), _) if text.contains("''") => {
-                let mut parts = Vec::new();
-                let mut rest = text.as_str();
-                while let Some(i) = rest.find("''") {
-                    parts.push(datafusion::logical_expr::lit(&rest[..=i]));
-                    rest = &rest[i + 1..];
-                }
-                parts.push(datafusion::logical_expr::lit(rest));
-                Transformed::yes(datafusion::functions::string::expr_fn::concat(parts))
-            }
-            // A typed null keeps its type through SQL as a cast.
-            Expr::Literal(v, _) if v.is_null() && !matches!(v, ScalarValue::Null) => {
-                let dt = v.data_type();
-                let null = datafusion::logical_expr::lit(ScalarValue::Null);
-                Transformed::yes(match dt {
-                    datafusion::arrow::datatypes::DataType::Duration(_) | datafusion::arrow::datatypes::DataType::Timestamp(_, _) => {
-                        datafusion::functions::expr_fn::arrow_cast(null, datafusion::logical_expr::lit(dt.to_string()))
-                    }
-                    _ => Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(null), dt)),
-                })
-            }
-            _ => Transformed::no(e),
-        })
-    };
-    plan.transform_up_with_subqueries(|p| p.map_expressions(|e| e.transform_up(rewrite)))
-        .map(|t| t.data)
 }
 
 /// A `let` binding.

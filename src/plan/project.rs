@@ -87,7 +87,12 @@ impl Planner<'_> {
                     let (n, e) = new.remove(i);
                     exprs.push(named(e, &n));
                 }
-                None => exprs.push(Expr::Column(datafusion::common::Column::new(q.cloned(), f.name()))),
+                None => {
+                    // Nested windows put the input under a new qualifier (window.rs).
+                    let c = datafusion::common::Column::new(q.cloned(), f.name());
+                    let c = if input.schema().has_column(&c) { c } else { datafusion::common::Column::from_name(f.name()) };
+                    exprs.push(Expr::Column(c));
+                }
             }
         }
         exprs.extend(new.into_iter().map(|(n, e)| named(e, &n)));

@@ -158,7 +158,9 @@ impl Planner<'_> {
             let first = plan.schema().fields().len();
             // Inner functions, whose results feed the arguments of outer ones.
             let top = datafusion::logical_expr::utils::find_window_exprs(&exprs);
-            let nested = windows.iter().any(|w| !top.contains(w));
+            // Nested when a window function waits for these (`row_cumsum(v, g != prev(g))`),
+            // even if one of them is also used on its own.
+            let nested = windows.iter().any(|w| !top.contains(w)) || top.iter().any(|t| !windows.contains(t));
             plan = LogicalPlanBuilder::from(plan).window(windows.clone()).and_then(|b| b.build()).map_err(self.df(span))?;
             // The window node appends one column per function, in order; their names are the
             // node's own spelling of the function, so they are read by position.
@@ -183,8 +185,24 @@ impl Planner<'_> {
                 })
                 .collect::<datafusion::common::Result<Vec<_>>>()
                 .map_err(self.df(span))?;
+            if nested {
+                // The inner node is now a derived table with a new qualifier; KQL column
+                // names are unique, so a bare name finds each column in it.
+                exprs = exprs.into_iter().map(unqualified).collect::<datafusion::common::Result<Vec<_>>>().map_err(self.df(span))?;
+            }
         }
     }
+}
+
+/// `e` with every column reference by bare name.
+fn unqualified(e: Expr) -> datafusion::common::Result<Expr> {
+    e.transform_up(|node| {
+        Ok(match node {
+            Expr::Column(c) if c.relation.is_some() => Transformed::yes(Expr::Column(Column::from_name(c.name))),
+            other => Transformed::no(other),
+        })
+    })
+    .map(|t| t.data)
 }
 
 impl Planner<'_> {
@@ -206,7 +224,9 @@ impl Planner<'_> {
             columns.push(Expr::Column(Column::from_name(name)));
         }
         let plan = LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).map_err(self.df(span))?;
-        Ok((plan, columns))
+        // A derived table of its own, so that SQL printed from the plan puts the outer
+        // window in a SELECT over this one rather than losing it.
+        Ok((self.boxed(plan, span)?, columns))
     }
 }
 
