@@ -2,6 +2,7 @@
 //! raw arguments into a config before any work, and [`run`].
 
 mod gen_cmd;
+mod hunt;
 pub mod query;
 mod rules;
 mod translate;
@@ -28,6 +29,7 @@ pub struct UsageError(pub String);
         the Defender Advanced Hunting tables (DeviceProcessEvents, DeviceNetworkEvents, ...).",
     after_help = "Examples:\n  \
         lakehunt gen --lake /tmp/lake --devices 5 --days 3\n  \
+        lakehunt hunt --rules rules/ --format jsonl\n  \
         lakehunt query --sql \"SELECT count(*) FROM DeviceProcessEvents\"\n  \
         lakehunt rules lint rules/\n\n\
         Exit status: 0 success, 1 runtime error, 2 usage error."
@@ -47,6 +49,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Print the DataFusion SQL that a KQL query or rule becomes.
     Translate(translate::TranslateArgs),
+    /// Run a rule pack over the lake and print the findings.
+    Hunt(hunt::HuntArgs),
     /// Check rule files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -70,6 +74,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Query(args) => query::run(args),
         Command::Translate(args) => translate::run(args),
+        Command::Hunt(args) => hunt::run(args),
         Command::Rules(cmd) => rules::run(cmd),
     }
 }

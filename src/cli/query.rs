@@ -97,7 +97,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(args)?;
     // Planning runs on the command's thread (block_on); the workers execute plans, which
     // recurse less. The blocking pool (file reads) is capped so that its stacks stay small.
-    let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(WORKER_STACK).max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
+    let runtime = engine_runtime()?;
     let results = runtime.block_on(async {
         let ctx = new_session();
         register_lake(&ctx, &cfg.lake)?;
@@ -146,6 +146,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{}", row_summary(&results));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The runtime that executes plans: workers with [`WORKER_STACK`], and a blocking pool
+/// capped at [`BLOCKING_THREADS`].
+pub(crate) fn engine_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().thread_stack_size(WORKER_STACK).max_blocking_threads(BLOCKING_THREADS).enable_all().build()
 }
 
 type ResultSet = (SchemaRef, Vec<datafusion::arrow::array::RecordBatch>);

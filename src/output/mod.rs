@@ -65,19 +65,22 @@ fn kusto_types(schema: &SchemaRef) -> Vec<Option<KustoType>> {
 
 fn write_jsonl<W: Write>(schema: &SchemaRef, batches: &[RecordBatch], out: W) -> Result<(), OutputError> {
     let mut out = BufWriter::new(out);
-    let kinds = kusto_types(schema);
     for batch in batches {
-        for row in 0..batch.num_rows() {
-            let mut obj = serde_json::Map::with_capacity(schema.fields().len());
-            for (i, field) in schema.fields().iter().enumerate() {
-                obj.insert(field.name().clone(), cell_json(batch.column(i), row, kinds[i]));
-            }
+        for obj in row_objects(schema, batch) {
             serde_json::to_writer(&mut out, &serde_json::Value::Object(obj)).map_err(io::Error::from)?;
             out.write_all(b"\n")?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// Each row of `batch` as a JSON object, keys in column order (DESIGN.md §5).
+pub fn row_objects(schema: &SchemaRef, batch: &RecordBatch) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let kinds = kusto_types(schema);
+    (0..batch.num_rows())
+        .map(|row| schema.fields().iter().enumerate().map(|(i, field)| (field.name().clone(), cell_json(batch.column(i), row, kinds[i]))).collect())
+        .collect()
 }
 
 fn write_csv<W: Write>(schema: &SchemaRef, batches: &[RecordBatch], out: W) -> Result<(), OutputError> {

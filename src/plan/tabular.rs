@@ -101,6 +101,7 @@ impl Planner<'_> {
             return Err(self.invalid(span, msg));
         };
         let scan = LogicalPlanBuilder::scan(datafusion::common::TableReference::bare(name), source, None).map_err(self.df(span))?;
+        let scan = within_window(scan, self.cx.window).map_err(self.df(span))?;
         let plan = with_time_generated(scan).and_then(|b| b.build()).map_err(self.df(span))?;
         if matches!(plan, LogicalPlan::Projection(_)) { self.boxed(plan, span) } else { Ok(plan) }
     }
@@ -294,6 +295,18 @@ impl Planner<'_> {
 /// rules written for Sentinel filter on it; in the lake it is the same instant. The alias
 /// comes last, and filters on it still prune by `Timestamp` (DataFusion rewrites them
 /// through the projection).
+/// `scan` limited to the rows whose `Timestamp` falls in `window` (`[from, to)`, Unix
+/// nanoseconds), when there is one: a hunt's `--from`/`--to` bound every table a rule
+/// reads, join sides included, and the bound prunes the lake's day partitions and row
+/// groups.
+fn within_window(scan: LogicalPlanBuilder, window: Option<(i64, i64)>) -> datafusion::common::Result<LogicalPlanBuilder> {
+    let Some((from, to)) = window else { return Ok(scan) };
+    let Some((q, f)) = scan.schema().iter().find(|(_, f)| f.name() == "Timestamp") else { return Ok(scan) };
+    let ts = Expr::Column(Column::new(q.cloned(), f.name()));
+    let at = |n: i64| datafusion::logical_expr::lit(ScalarValue::TimestampNanosecond(Some(n), Some("UTC".into())));
+    scan.filter(ts.clone().gt_eq(at(from)).and(ts.lt(at(to))))
+}
+
 fn with_time_generated(scan: LogicalPlanBuilder) -> datafusion::common::Result<LogicalPlanBuilder> {
     let schema = scan.schema().clone();
     let has = |n: &str| schema.fields().iter().any(|f| f.name() == n);

@@ -4,6 +4,8 @@
 //! `{{placeholders}}`).
 
 pub mod lint;
+pub mod coverage;
+pub mod pack;
 
 use std::path::{Path, PathBuf};
 
@@ -92,6 +94,16 @@ pub enum RuleError {
         placeholder: String,
         /// The line and a caret.
         excerpt: String,
+    },
+    /// Two files of one pack give the same id.
+    #[error("{second}: the rule id {id} is already taken by {first}; rule ids must be unique within a pack")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The file that has it first (kept).
+        first: PathBuf,
+        /// The file that repeats it (not loaded).
+        second: PathBuf,
     },
     /// The KQL does not parse; line and column are the file's.
     #[error("{path}:{error}")]

@@ -1,6 +1,33 @@
 //! Static material the background draws from: web destinations, DLLs, registry keys,
 //! user names. Plausible values, chosen so that hunting rules have realistic data to read.
 
+/// An attacker's staging server on the internet (TEST-NET-3, never routed).
+pub const STAGING_IP: &str = "203.0.113.50";
+
+/// `text` as PowerShell's `-EncodedCommand` takes it: Base64 of its UTF-16LE bytes.
+pub fn powershell_encoded(text: &str) -> String {
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    base64(&bytes)
+}
+
+/// Standard Base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Web destinations: (host, address).
 pub const WEB: &[(&str, &str)] = &[
     ("www.bing.com", "13.107.21.200"),
@@ -90,3 +117,22 @@ pub const DOCUMENTS: &[&str] = &[
     "Q3 Budget.xlsx", "Board update.docx", "Roadmap 2027.docx", "Invoices.xlsx", "Meeting notes.docx",
     "Travel policy.pdf", "Architecture.vsdx", "Customer list.xlsx",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        // RFC 4648 §10.
+        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn powershell_encoding_is_utf16le() {
+        // "a" is 0x61 0x00 in UTF-16LE.
+        assert_eq!(powershell_encoded("a"), "YQA=");
+    }
+}

@@ -67,6 +67,7 @@ image!(PING, "PING.EXE", SYS32, "TCP/IP Ping Command", 22_016);
 image!(TASKLIST, "tasklist.exe", SYS32, "Lists the current running tasks", 86_016);
 image!(NOTEPAD, "notepad.exe", SYS32, "Notepad", 201_216);
 image!(MMC, "mmc.exe", SYS32, "Microsoft Management Console", 2_001_920);
+image!(CERTUTIL, "certutil.exe", SYS32, "CertUtil.exe", 1_490_944);
 image!(RDPCLIP, "rdpclip.exe", SYS32, "RDP Clipboard Monitor", 360_448);
 image!(GPUPDATE, "gpupdate.exe", SYS32, "Microsoft® Windows Group Policy Update Utility", 29_184);
 image!(MSMPENG, "MsMpEng.exe", "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0", WIN, "Microsoft® Windows® Operating System", "4.18.24090.11", "Antimalware Service Executable", 133_048);

@@ -33,3 +33,18 @@ fn translate_help() {
 fn rules_lint_help() {
     insta::assert_snapshot!(help(&["rules", "lint", "--help"]));
 }
+
+#[test]
+fn hunt_help() {
+    insta::assert_snapshot!(help(&["hunt", "--help"]));
+}
+
+#[test]
+fn rules_list_help() {
+    insta::assert_snapshot!(help(&["rules", "list", "--help"]));
+}
+
+#[test]
+fn rules_coverage_help() {
+    insta::assert_snapshot!(help(&["rules", "coverage", "--help"]));
+}

@@ -6,6 +6,7 @@ mod cli_help;
 mod common;
 mod conformance;
 mod gen_lake;
+mod hunt;
 mod kql_corpus;
 mod kql_mutations;
 mod lake_writer;

@@ -2,7 +2,10 @@
 //! writes its rows through the same [`Ctx`] as the background, then returns the facts a
 //! hunt must (or must not) report, which `gen` writes to `_truth/`.
 
+mod certutil_download;
 mod decoy_admin_rdp;
+mod decoy_agent_encoded_powershell;
+mod decoy_certutil_encode;
 mod decoy_explorer_inbound_only;
 mod decoy_explorer_late_child;
 mod decoy_other_parent;
@@ -10,6 +13,7 @@ mod dcomexec_case_variant;
 mod dcomexec_mmc20;
 mod dcomexec_shellwindows;
 mod impacket;
+mod office_encoded_powershell;
 
 use serde_json::{Map, Value};
 
@@ -59,7 +63,24 @@ pub static SCENARIOS: &[&dyn Scenario] = &[
     &decoy_explorer_late_child::DecoyExplorerLateChild,
     &decoy_other_parent::DecoyOtherParent,
     &decoy_admin_rdp::DecoyAdminRdp,
+    &office_encoded_powershell::OfficeEncodedPowershell,
+    &decoy_agent_encoded_powershell::DecoyAgentEncodedPowershell,
+    &certutil_download::CertutilDownload,
+    &decoy_certutil_encode::DecoyCertutilEncode,
 ];
+
+/// The truth record of a scenario whose key is one process: its id and creation time
+/// (what a rule's finding reports as `ProcessId` and `ProcessCreationTime`) and its
+/// parent's name.
+fn process_record(p: &crate::synth::world::Proc, parent: &crate::synth::world::Proc) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("ProcessId".into(), Value::from(p.pid));
+    m.insert("ProcessCreationTime".into(), Value::from(crate::output::format_datetime(p.created)));
+    m.insert("FileName".into(), Value::from(p.file_name.clone()));
+    m.insert("ProcessCommandLine".into(), Value::from(p.command_line.clone()));
+    m.insert("InitiatingProcessFileName".into(), Value::from(parent.file_name.clone()));
+    m
+}
 
 /// Around a scenario's start, the user launches nothing from explorer.exe, so that what a
 /// hunt sees there is the scenario alone (a decoy's "nothing within a minute" holds).
