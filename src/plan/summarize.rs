@@ -209,6 +209,20 @@ impl Planner<'_> {
         self.aggregate(f, a, args, span, schema)
     }
 
+    /// Checks `dcount`-style arguments: `values` of them, then an optional accuracy level
+    /// (a constant 0 to 4), which is dropped: lakehunt counts distinct values exactly, so
+    /// the level, which trades the estimate's error for speed, changes nothing.
+    fn accuracy(&self, f: &str, a: &mut Vec<Expr>, values: usize, span: Span) -> Result<(), PlanError> {
+        match a.len() {
+            n if n == values => Ok(()),
+            n if n == values + 1 => match a.pop() {
+                Some(Expr::Literal(ScalarValue::Int64(Some(0..=4)) | ScalarValue::Int32(Some(0..=4)), _)) => Ok(()),
+                _ => Err(self.invalid(span, format!("{f}(): the accuracy level must be a constant from 0 to 4"))),
+            },
+            n => Err(self.invalid(span, format!("{f}() takes {values} or {} argument(s), not {n}", values + 1))),
+        }
+    }
+
     fn aggregate(&mut self, f: &str, mut a: Vec<Expr>, asts: &[Ast], span: Span, schema: &DFSchema) -> Result<(Expr, Finish), PlanError> {
         let arity = |n: usize| -> Result<(), PlanError> {
             if a.len() != n {
@@ -224,9 +238,12 @@ impl Planner<'_> {
                 arity(1)?;
                 (agg::sum(when(a.remove(0), lit(1i64)).otherwise(lit(0i64)).map_err(self.df(span))?), Finish::ZeroLong)
             }
-            "dcount" | "count_distinct" => (agg::count_distinct(a.remove(0)), Finish::Keep),
+            "dcount" | "count_distinct" => {
+                self.accuracy(f, &mut a, 1, span)?;
+                (agg::count_distinct(a.remove(0)), Finish::Keep)
+            }
             "dcountif" | "count_distinctif" => {
-                arity(2)?;
+                self.accuracy(f, &mut a, 2, span)?;
                 let (x, p) = (a.remove(0), a.remove(0));
                 (agg::count_distinct(when(p, x).end().map_err(self.df(span))?), Finish::Keep)
             }

@@ -68,6 +68,13 @@ image!(TASKLIST, "tasklist.exe", SYS32, "Lists the current running tasks", 86_01
 image!(NOTEPAD, "notepad.exe", SYS32, "Notepad", 201_216);
 image!(MMC, "mmc.exe", SYS32, "Microsoft Management Console", 2_001_920);
 image!(CERTUTIL, "certutil.exe", SYS32, "CertUtil.exe", 1_490_944);
+image!(RUNDLL32, "rundll32.exe", SYS32, "Windows host process (Rundll32)", 71_680);
+image!(REGSVR32, "regsvr32.exe", SYS32, "Microsoft(C) Register Server", 25_600);
+image!(MSHTA, "mshta.exe", SYS32, "Microsoft (R) HTML Application host", 45_056);
+// Programs that live in user-writable folders: a dropped implant and a user's own tool.
+image!(PUBLIC_UPDATE, "update.exe", "C:\\Users\\Public\\Libraries", "", "", "", "", 73_216);
+image!(USER_SYNC_TOOL, "synctool.exe", "C:\\Users\\Public\\Tools", "Contoso IT", "SyncTool", "2.4.1.0", "File share sync tool", 1_245_184);
+image!(SCHTASKS, "schtasks.exe", SYS32, "Task Scheduler Configuration Tool", 235_008);
 image!(RDPCLIP, "rdpclip.exe", SYS32, "RDP Clipboard Monitor", 360_448);
 image!(GPUPDATE, "gpupdate.exe", SYS32, "Microsoft® Windows Group Policy Update Utility", 29_184);
 image!(MSMPENG, "MsMpEng.exe", "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0", WIN, "Microsoft® Windows® Operating System", "4.18.24090.11", "Antimalware Service Executable", 133_048);

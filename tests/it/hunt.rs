@@ -42,6 +42,16 @@ const DETECTS: &[(&str, &[&str], &str, &str)] = &[
     ),
     ("2b7e4c1a-5d3f-4e8b-a6c2-7f1e9d0b3a42", &["office_encoded_powershell"], "ProcessCreationTime", "ProcessCreationTime"),
     ("9c3a5e71-8b2d-4f60-b1e4-2a7d6c8f0e13", &["certutil_download"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("4d8f2a6b-1c7e-4b3a-9e5d-8a0c6f2b7d31", &["wmiexec"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("7a1c9e34-6f2b-4d85-b0a3-5e8d1c4f9a27", &["schtasks_user_path"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("3e6b8d20-9a4f-4c17-8d2e-1f7a5b3c6e94", &["run_key_user_path"], "Timestamp", "Timestamp"),
+    ("5b2e7f91-3a6c-4d08-a4f1-9c2d8e6b0a75", &["lsass_comsvcs_minidump"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("8e4a1d63-7b9f-4e2c-85a0-6d3f2b9c1e48", &["regsvr32_squiblydoo"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("1f9c4b72-8d3e-4a60-b5e1-7c2a9d4f8b06", &["smbexec"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("6c0d3e85-2f7a-4b19-9a6c-4e8b1d5f2c37", &["atexec"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("0a7d5c39-4e1b-4f86-a2d9-3b6e8f1c5d64", &["password_spray_success"], "SuccessTime", "LogonTime"),
+    ("2d5f8a14-6c3b-4e97-b1d0-9e4a7c2f5b83", &["mshta_remote"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("9f2c6e58-1b4d-4a73-8e0f-5d7b3a9c1e26", &["user_folder_beacon"], "ProcessCreationTime", "ProcessCreationTime"),
 ];
 
 #[test]

@@ -2,18 +2,38 @@
 //! writes its rows through the same [`Ctx`] as the background, then returns the facts a
 //! hunt must (or must not) report, which `gen` writes to `_truth/`.
 
+mod atexec;
 mod certutil_download;
 mod decoy_admin_rdp;
 mod decoy_agent_encoded_powershell;
 mod decoy_certutil_encode;
 mod decoy_explorer_inbound_only;
 mod decoy_explorer_late_child;
+mod decoy_mistyped_password;
+mod decoy_mshta_local;
 mod decoy_other_parent;
+mod decoy_regsvr32_install;
+mod decoy_rundll32_control_panel;
+mod decoy_run_key_program_files;
+mod decoy_schtasks_installer;
+mod decoy_service_wrapper;
+mod decoy_task_cleanup;
+mod decoy_user_folder_tool;
+mod decoy_wmi_inventory;
 mod dcomexec_case_variant;
 mod dcomexec_mmc20;
 mod dcomexec_shellwindows;
 mod impacket;
+mod lsass_comsvcs_minidump;
+mod mshta_remote;
 mod office_encoded_powershell;
+mod password_spray_success;
+mod regsvr32_squiblydoo;
+mod run_key_user_path;
+mod schtasks_user_path;
+mod smbexec;
+mod user_folder_beacon;
+mod wmiexec;
 
 use serde_json::{Map, Value};
 
@@ -67,6 +87,26 @@ pub static SCENARIOS: &[&dyn Scenario] = &[
     &decoy_agent_encoded_powershell::DecoyAgentEncodedPowershell,
     &certutil_download::CertutilDownload,
     &decoy_certutil_encode::DecoyCertutilEncode,
+    &wmiexec::Wmiexec,
+    &decoy_wmi_inventory::DecoyWmiInventory,
+    &schtasks_user_path::SchtasksUserPath,
+    &decoy_schtasks_installer::DecoySchtasksInstaller,
+    &run_key_user_path::RunKeyUserPath,
+    &decoy_run_key_program_files::DecoyRunKeyProgramFiles,
+    &lsass_comsvcs_minidump::LsassComsvcsMinidump,
+    &decoy_rundll32_control_panel::DecoyRundll32ControlPanel,
+    &regsvr32_squiblydoo::Regsvr32Squiblydoo,
+    &decoy_regsvr32_install::DecoyRegsvr32Install,
+    &smbexec::Smbexec,
+    &decoy_service_wrapper::DecoyServiceWrapper,
+    &atexec::Atexec,
+    &decoy_task_cleanup::DecoyTaskCleanup,
+    &password_spray_success::PasswordSpraySuccess,
+    &decoy_mistyped_password::DecoyMistypedPassword,
+    &mshta_remote::MshtaRemote,
+    &decoy_mshta_local::DecoyMshtaLocal,
+    &user_folder_beacon::UserFolderBeacon,
+    &decoy_user_folder_tool::DecoyUserFolderTool,
 ];
 
 /// The truth record of a scenario whose key is one process: its id and creation time
