@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions::core::expr_fn as core;
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, ExprSchemable, lit, when};
+use datafusion::logical_expr::{Expr, ExprSchemable, Operator, lit, when};
 
 use super::types::{null_of, typed_lit};
 use super::{Binding, PlanError, Planner};
@@ -354,6 +354,23 @@ impl Planner<'_> {
             "sqrt" => f::sqrt(a.remove(0)),
             "log" => f::ln(a.remove(0)),
             "log10" => f::log10(a.remove(0)),
+            "binary_and" | "binary_or" | "binary_xor" | "binary_shift_left" | "binary_shift_right" => {
+                self.arity(name, &a, 2, 2, span)?;
+                let op = match name {
+                    "binary_and" => Operator::BitwiseAnd,
+                    "binary_or" => Operator::BitwiseOr,
+                    "binary_xor" => Operator::BitwiseXor,
+                    "binary_shift_left" => Operator::BitwiseShiftLeft,
+                    _ => Operator::BitwiseShiftRight,
+                };
+                let (x, y) = (cast_i64(a.remove(0)), cast_i64(a.remove(0)));
+                Expr::BinaryExpr(datafusion::logical_expr::BinaryExpr::new(Box::new(x), op, Box::new(y)))
+            }
+            // Two's complement: ~x is -x - 1.
+            "binary_not" => {
+                self.arity(name, &a, 1, 1, span)?;
+                Expr::Negative(Box::new(cast_i64(a.remove(0)))) - lit(1i64)
+            }
             "exp" => f::exp(a.remove(0)),
             "pow" => {
                 self.arity(name, &a, 2, 2, span)?;
@@ -628,6 +645,11 @@ impl Planner<'_> {
 
 fn nanos_ts(e: Expr) -> Expr {
     super::types::nanos_to_datetime(e)
+}
+
+/// `e` as a long (the type of KQL's binary_* functions).
+fn cast_i64(e: Expr) -> Expr {
+    Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(e), DataType::Int64))
 }
 
 fn cast_f64(e: Expr) -> Expr {

@@ -74,6 +74,14 @@ image!(MSHTA, "mshta.exe", SYS32, "Microsoft (R) HTML Application host", 45_056)
 // Programs that live in user-writable folders: a dropped implant and a user's own tool.
 image!(PUBLIC_UPDATE, "update.exe", "C:\\Users\\Public\\Libraries", "", "", "", "", 73_216);
 image!(USER_SYNC_TOOL, "synctool.exe", "C:\\Users\\Public\\Tools", "Contoso IT", "SyncTool", "2.4.1.0", "File share sync tool", 1_245_184);
+image!(VSSADMIN, "vssadmin.exe", SYS32, "Command Line Interface for Microsoft® Volume Shadow Copy Service", 131_072);
+image!(WEVTUTIL, "wevtutil.exe", SYS32, "Eventing Command Line Utility", 237_568);
+image!(MIMIKATZ, "m64.exe", "C:\\Users\\Public\\Libraries", "gentilkiwi (Benjamin DELPY)", "mimikatz", "2.2.0.0", "mimikatz for Windows", 1_355_680);
+image!(TASKMGR, "Taskmgr.exe", SYS32, "Task Manager", 1_463_296);
+image!(SC, "sc.exe", SYS32, "Service Control Manager Configuration Tool", 69_632);
+image!(REG, "reg.exe", SYS32, "Registry Console Tool", 77_824);
+image!(SYSTEMINFO, "systeminfo.exe", SYS32, "Displays system information", 98_304);
+image!(PROCDUMP_RENAMED, "pd.exe", "C:\\Users\\Public\\Libraries", "Sysinternals - www.sysinternals.com", "Sysinternals ProcDump", "11.0.0.0", "Sysinternals process dump utility", 432_016);
 image!(SCHTASKS, "schtasks.exe", SYS32, "Task Scheduler Configuration Tool", 235_008);
 image!(RDPCLIP, "rdpclip.exe", SYS32, "RDP Clipboard Monitor", 360_448);
 image!(GPUPDATE, "gpupdate.exe", SYS32, "Microsoft® Windows Group Policy Update Utility", 29_184);

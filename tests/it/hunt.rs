@@ -52,6 +52,18 @@ const DETECTS: &[(&str, &[&str], &str, &str)] = &[
     ("0a7d5c39-4e1b-4f86-a2d9-3b6e8f1c5d64", &["password_spray_success"], "SuccessTime", "LogonTime"),
     ("2d5f8a14-6c3b-4e97-b1d0-9e4a7c2f5b83", &["mshta_remote"], "ProcessCreationTime", "ProcessCreationTime"),
     ("9f2c6e58-1b4d-4a73-8e0f-5d7b3a9c1e26", &["user_folder_beacon"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("c4e1a7b3-9d2f-4b68-8a15-2e6f0c9d3b71", &["mimikatz_logonpasswords"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("e7b3c5d1-2a8f-4c69-b4e0-8d1f6a3c9e52", &["shadow_copy_delete"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("3a9f6d24-7c1e-4e85-9b3a-0f5d8c2e7a16", &["event_log_clear"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("5d0e8b46-3f7a-4a92-8c1d-6b9e2f4a0c38", &["defender_disable"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("8b6f2d93-1e4c-4f07-a5b8-7c3e9a1d6f40", &["local_account_add"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("f1a3c8e5-6b2d-4e79-9c04-3d8b5f1e7a62", &["lsass_read_access"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("0c7e2b59-8d4a-4f13-a6e8-1b9d3f5c7e04", &["unmanaged_powershell"], "ProcessCreationTime", "ProcessCreationTime"),
+    ("6e9b1f37-4c8a-4d25-b3e7-9a0c2d6f4b18", &["service_install_user_path"], "Timestamp", "Timestamp"),
+    ("2f4d6a81-9e3c-4b50-8d7f-5c1a3e9b2d67", &["startup_folder_script"], "Timestamp", "Timestamp"),
+    ("a8c2e4f6-1d3b-4a95-b7e0-6f2c8d4a1b39", &["ifeo_debugger"], "Timestamp", "Timestamp"),
+    ("4b7d9f13-2e6c-4a80-9f5b-8c3e1a7d5f92", &["rdp_from_internet"], "LogonTime", "LogonTime"),
+    ("7c5e3a91-0f8d-4b26-a1c4-9e7b5d3f1a08", &["discovery_burst"], "ShellCreationTime", "ShellCreationTime"),
 ];
 
 #[test]

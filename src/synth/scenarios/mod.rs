@@ -4,7 +4,9 @@
 
 mod atexec;
 mod certutil_download;
+mod commands;
 mod decoy_admin_rdp;
+mod discovery_burst;
 mod decoy_agent_encoded_powershell;
 mod decoy_certutil_encode;
 mod decoy_explorer_inbound_only;
@@ -23,15 +25,21 @@ mod decoy_wmi_inventory;
 mod dcomexec_case_variant;
 mod dcomexec_mmc20;
 mod dcomexec_shellwindows;
+mod ifeo_debugger;
 mod impacket;
+mod lsass_access;
 mod lsass_comsvcs_minidump;
 mod mshta_remote;
 mod office_encoded_powershell;
 mod password_spray_success;
+mod rdp_from_internet;
 mod regsvr32_squiblydoo;
 mod run_key_user_path;
 mod schtasks_user_path;
+mod service_install;
 mod smbexec;
+mod startup_folder;
+mod unmanaged_powershell;
 mod user_folder_beacon;
 mod wmiexec;
 
@@ -107,6 +115,29 @@ pub static SCENARIOS: &[&dyn Scenario] = &[
     &decoy_mshta_local::DecoyMshtaLocal,
     &user_folder_beacon::UserFolderBeacon,
     &decoy_user_folder_tool::DecoyUserFolderTool,
+    &commands::MIMIKATZ,
+    &commands::MIMIKATZ_NOTES,
+    &commands::SHADOW_DELETE,
+    &commands::SHADOW_LIST,
+    &commands::LOG_CLEAR,
+    &commands::LOG_QUERY,
+    &commands::DEFENDER_OFF,
+    &commands::DEFENDER_UPDATE,
+    &commands::ACCOUNT_ADD,
+    &commands::ACCOUNT_QUERY,
+    &lsass_access::DUMPER,
+    &lsass_access::TASK_MANAGER,
+    &unmanaged_powershell::RUNDLL32_HOST,
+    &unmanaged_powershell::POWERSHELL_HOST,
+    &service_install::USER_PATH,
+    &service_install::PROGRAM_FILES,
+    &startup_folder::SCRIPT,
+    &startup_folder::SHORTCUT,
+    &ifeo_debugger::STICKY_KEYS,
+    &ifeo_debugger::MITIGATION,
+    &rdp_from_internet::RdpFromInternet,
+    &discovery_burst::OPERATOR,
+    &discovery_burst::USER,
 ];
 
 /// The truth record of a scenario whose key is one process: its id and creation time
