@@ -109,6 +109,9 @@ fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
+        for w in &rule.warnings {
+            writeln!(out, "{}: warning: {w}\n", file.display())?;
+        }
         match rule.parse() {
             Ok(script) => {
                 for finding in lint_script(&script) {
@@ -143,6 +146,11 @@ fn load(paths: &[PathBuf]) -> anyhow::Result<(Vec<crate::rules::Rule>, bool)> {
     for e in &pack.errors {
         eprintln!("error: {e}\n");
     }
+    for r in &pack.rules {
+        for w in &r.warnings {
+            eprintln!("{}: warning: {w}\n", r.path.display());
+        }
+    }
     Ok((pack.rules, pack.errors.is_empty()))
 }
 
@@ -158,8 +166,9 @@ fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
                 .zip(&tables)
                 .map(|(r, t)| {
                     serde_json::json!({
-                        "id": r.id, "name": r.name, "tactics": r.tactics, "techniques": r.techniques,
-                        "tables": t, "path": r.path.display().to_string(),
+                        "id": r.id, "name": r.name, "severity": r.severity, "kind": r.kind, "version": r.version,
+                        "tactics": r.tactics, "techniques": r.techniques, "tables": t, "dataTypes": r.data_types,
+                        "path": r.path.display().to_string(),
                     })
                 })
                 .collect();

@@ -26,6 +26,11 @@ pub fn summary(reports: &[RuleReport], pack_errors: &[String]) -> String {
         );
     }
     let failures: Vec<&str> = reports.iter().filter_map(|r| if let Status::Failed(m) = &r.status { Some(m.as_str()) } else { None }).collect();
+    for r in reports {
+        for w in &r.rule.warnings {
+            let _ = writeln!(out, "\nwarning: {}: {w}", r.rule.path.display());
+        }
+    }
     for message in pack_errors.iter().map(String::as_str).chain(failures.iter().copied()) {
         let _ = writeln!(out, "\nerror: {message}");
     }

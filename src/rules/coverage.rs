@@ -140,6 +140,12 @@ mod tests {
             tactics: tactics.iter().map(|s| s.to_string()).collect(),
             techniques: techniques.iter().map(|s| s.to_string()).collect(),
             data_types: Vec::new(),
+            connectors: Vec::new(),
+            severity: String::new(),
+            kind: String::new(),
+            version: String::new(),
+            entity_mappings: serde_json::Value::Null,
+            warnings: Vec::new(),
             query: String::new(),
             origin: Default::default(),
         }

@@ -6,14 +6,16 @@
 pub mod lint;
 pub mod coverage;
 pub mod pack;
+mod yaml;
+
+pub use yaml::DataConnector;
 
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 
 use crate::kql::span::{Span, excerpt, line_col};
 use crate::kql::ast::Script;
 use crate::kql::{ParseError, ParseOptions, parse_with};
+use yaml::RawRule;
 
 /// One rule.
 #[derive(Debug, Clone)]
@@ -30,8 +32,20 @@ pub struct Rule {
     pub tactics: Vec<String>,
     /// `relevantTechniques`.
     pub techniques: Vec<String>,
-    /// `dataTypes`.
+    /// `dataTypes`, top-level and those of `requiredDataConnectors`, without repeats.
     pub data_types: Vec<String>,
+    /// `requiredDataConnectors`.
+    pub connectors: Vec<DataConnector>,
+    /// `severity`, or "".
+    pub severity: String,
+    /// `kind` (Scheduled, NRT, …), or "".
+    pub kind: String,
+    /// `version`, or "".
+    pub version: String,
+    /// `entityMappings` as JSON, or null: carried for tools downstream, not read.
+    pub entity_mappings: serde_json::Value,
+    /// What loading had to repair, for the user to fix in the file.
+    pub warnings: Vec<String>,
     /// The KQL text, fences removed.
     pub query: String,
     /// Where the query text starts in the file.
@@ -115,53 +129,6 @@ pub enum RuleError {
     },
 }
 
-#[derive(Deserialize)]
-struct RawRule {
-    #[serde(default)]
-    id: Option<serde_yaml::Value>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    tactics: Option<Vec<String>>,
-    #[serde(default, rename = "relevantTechniques")]
-    techniques: Option<Vec<String>>,
-    #[serde(default, rename = "dataTypes")]
-    data_types: Option<Vec<serde_yaml::Value>>,
-    #[serde(default)]
-    query: Option<String>,
-}
-
-impl RawRule {
-    fn empty() -> Self {
-        Self { id: None, name: None, description: None, tactics: None, techniques: None, data_types: None, query: None }
-    }
-}
-
-/// Top-level `key: value` fields and the `query: |` block, read line by line: for files
-/// that strict YAML rejects. `None` when there is no `query:` block to read.
-fn lenient_fields(text: &str) -> Option<RawRule> {
-    let lines: Vec<&str> = text.lines().collect();
-    let key = lines.iter().position(|l| l.starts_with("query:"))?;
-    let is_top_key = |l: &str| {
-        let name: String = l.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        !name.is_empty() && l[name.len()..].starts_with(':')
-    };
-    let end = (key + 1..lines.len()).find(|&i| is_top_key(lines[i])).unwrap_or(lines.len());
-    let body: Vec<String> = lines[key + 1..end].iter().map(|l| l.replace('\t', "    ")).collect();
-    let indent = body.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
-    let query: Vec<&str> = body.iter().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect();
-    let scalar = |name: &str| {
-        lines.iter().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':'))).map(|v| v.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
-    };
-    let mut raw = RawRule::empty();
-    raw.id = scalar("id").map(serde_yaml::Value::String);
-    raw.name = scalar("name");
-    raw.query = Some(query.join("\n").trim_end().to_string() + "\n");
-    Some(raw)
-}
-
 fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> RuleError {
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let offset = text.lines().take(line.saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + column.saturating_sub(1);
@@ -191,12 +158,17 @@ pub fn rule_files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
     let bytes = std::fs::read(path).map_err(|source| RuleError::Io { path: path.to_path_buf(), source })?;
     let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+    let mut warnings = Vec::new();
     let raw: RawRule = match serde_yaml::from_str::<RawRule>(&text) {
         Ok(r) => r,
         // Published rules are often YAML that strict parsers reject (tabs, a query whose
         // lines are not indented); their fields can still be read line by line.
-        Err(e) => match lenient_fields(&text) {
-            Some(r) => r,
+        Err(e) => match yaml::lenient_fields(&text) {
+            Some((r, read)) => {
+                let at = e.location().map_or(String::new(), |l| format!(" at line {}, column {}", l.line(), l.column()));
+                warnings.push(format!("strict YAML rejects this file{at} ({e}); read {} line by line, and nothing else", read.join(", ")));
+                r
+            }
             None => return Err(yaml_error(path, &text, &e)),
         },
     };
@@ -205,14 +177,28 @@ pub fn load_rule(path: &Path) -> Result<Rule, RuleError> {
     };
     let mut origin = query_origin(&text);
     let query = strip_fence(&query, &mut origin);
+    let connectors = yaml::connectors(raw.connectors.as_ref());
+    let mut data_types = yaml::texts(raw.data_types.as_ref());
+    for t in connectors.iter().flat_map(|c| &c.data_types) {
+        if !data_types.contains(t) {
+            data_types.push(t.clone());
+        }
+    }
+    let scalar = |v: Option<&serde_yaml::Value>| v.map(yaml::text).unwrap_or_default().trim().to_string();
     let rule = Rule {
         path: path.to_path_buf(),
-        id: raw.id.map(|v| scalar_text(&v)).unwrap_or_default(),
-        name: raw.name.unwrap_or_default(),
-        description: raw.description.unwrap_or_default(),
-        tactics: raw.tactics.unwrap_or_default(),
-        techniques: raw.techniques.unwrap_or_default(),
-        data_types: raw.data_types.unwrap_or_default().iter().map(scalar_text).collect(),
+        id: scalar(raw.id.as_ref()),
+        name: scalar(raw.name.as_ref()),
+        description: scalar(raw.description.as_ref()),
+        tactics: yaml::texts(raw.tactics.as_ref()),
+        techniques: yaml::texts(raw.techniques.as_ref()),
+        data_types,
+        connectors,
+        severity: scalar(raw.severity.as_ref()),
+        kind: scalar(raw.kind.as_ref()),
+        version: scalar(raw.version.as_ref()),
+        entity_mappings: raw.entity_mappings.as_ref().map_or(serde_json::Value::Null, yaml::to_json),
+        warnings,
         query,
         origin,
     };
@@ -263,16 +249,6 @@ fn find_placeholder(query: &str) -> Option<(usize, usize)> {
         from = start + 2;
     }
     None
-}
-
-fn scalar_text(v: &serde_yaml::Value) -> String {
-    match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Mapping(m) => m.values().next().map(scalar_text).unwrap_or_default(),
-        _ => String::new(),
-    }
 }
 
 /// Where the `query:` block's text starts: the line after a top-level `query: |`, with

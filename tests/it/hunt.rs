@@ -237,3 +237,28 @@ fn rules_list_and_coverage_describe_the_pack() {
     let entry = layer["techniques"].as_array().expect("techniques").iter().find(|t| t["techniqueID"] == "T1021.003" && t["tactic"] == "lateral-movement").cloned();
     assert_eq!(entry.map(|e| e["score"].clone()), Some(serde_json::json!(1)));
 }
+
+#[test]
+fn csv_and_parquet_findings_go_to_out_and_hold_the_rule_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = path_arg(shared_lake());
+    let rules = path_arg(&rules_dir());
+    let csv_path = dir.path().join("findings.csv");
+    let out = run(&["hunt", "--lake", &lake, "--rules", &rules, "--rule", DETECTS[0].0, "--format", "csv", "--out", &path_arg(&csv_path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "--out takes the findings off standard output");
+    let mut reader = csv::Reader::from_path(&csv_path).expect("CSV written");
+    let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+    assert_eq!(header, ["rule_id", "rule_name", "tactics", "techniques", "finding"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let planted = truth(shared_lake(), "planted.jsonl").iter().filter(|p| DETECTS[0].1.contains(&p["scenario"].as_str().unwrap_or(""))).count();
+    assert_eq!(rows.len(), planted);
+    for row in &rows {
+        assert_eq!(&row[0], DETECTS[0].0);
+        assert_eq!(&row[2], "LateralMovement,Execution");
+        let finding: Value = serde_json::from_str(&row[4]).expect("the finding is JSON text");
+        assert!(finding["InboundTime"].is_string());
+    }
+    let parquet = run(&["hunt", "--lake", &lake, "--rules", &rules, "--format", "parquet"]);
+    assert_eq!(parquet.status.code(), Some(2), "parquet needs --out");
+}

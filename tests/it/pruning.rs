@@ -59,3 +59,29 @@ async fn a_one_hour_query_reads_a_small_part_of_the_day() {
     assert!(bytes > 0, "the hour has rows");
     assert!((bytes as u64) * 4 < day, "read {bytes} of {day} bytes: more than a quarter");
 }
+
+#[tokio::test]
+async fn a_hunt_window_bounds_both_sides_of_a_join_and_prunes_days_and_row_groups() {
+    // A hunt's --from/--to: every table the rule reads is limited to the window, so a rule
+    // with a join over two tables opens only the window's day of each, and within it only
+    // the row groups of the window's hours.
+    let lake = shared_lake();
+    let ctx = new_session();
+    register_lake(&ctx, lake).expect("register");
+    lakehunt::functions::Registry::new().register(&ctx);
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("time").timestamp_nanos_opt().expect("in range");
+    let mut cx = lakehunt::plan::PlanContext::from_session(&ctx, at("2026-11-27T00:00:00Z")).await.expect("tables");
+    cx.window = Some((at("2026-11-26T12:00:00Z"), at("2026-11-26T13:00:00Z")));
+    let kql = "DeviceProcessEvents | join kind=inner (DeviceNetworkEvents) on DeviceId | count";
+    let plan = lakehunt::plan::plan_kql_batch(kql, &cx, Default::default()).expect("plans").remove(0);
+    let physical = ctx.state().create_physical_plan(&plan).await.expect("physical plan");
+    collect(physical.clone(), ctx.task_ctx()).await.expect("run");
+    let text = displayable(physical.as_ref()).indent(true).to_string();
+    for table in ["DeviceProcessEvents", "DeviceNetworkEvents"] {
+        assert!(text.contains(&format!("{table}/date=2026-11-26")), "{table}: the window's day is read:\n{text}");
+        assert!(!text.contains(&format!("{table}/date=2026-11-25")), "{table}: the other day is not opened:\n{text}");
+    }
+    let day = file_bytes(lake, "DeviceProcessEvents", "2026-11-26") + file_bytes(lake, "DeviceNetworkEvents", "2026-11-26");
+    let bytes = bytes_scanned(&physical) as u64;
+    assert!(bytes > 0 && bytes * 4 < day, "row groups outside the hour are skipped: read {bytes} of {day} bytes");
+}

@@ -93,9 +93,12 @@ fn broken_yaml_without_a_query_block_is_reported_at_its_position() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write(dir.path(), "broken.yaml", "id: 8\nname: [unclosed\ntactics: x\n");
     let err = load_rule(&path).expect_err("broken YAML");
-    // `name` must be a string; the flow sequence that starts at 2:7 is the fault.
-    assert!(matches!(err, RuleError::Yaml { line: 2, column: 7, .. }), "{err}");
-    assert!(err.to_string().starts_with(&format!("{}:2:7: invalid YAML", path.display())), "{err}");
+    // The flow sequence opened at 2:7 is never closed; the parser finds out at 3:8, where
+    // a `]` or `,` should be, and its message names where the sequence began.
+    assert!(matches!(err, RuleError::Yaml { line: 3, column: 8, .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("{}:3:8: invalid YAML", path.display())), "{err}");
+    assert!(text.contains("flow sequence at line 2 column 7"), "{err}");
 }
 
 #[test]
@@ -123,4 +126,35 @@ fn lint_plans_every_query_of_a_rule_with_several() {
     write(dir.path(), "two.yaml", "id: 12\nname: two\nquery: |\n  DeviceInfo\n  | take 1\n\n  DeviceInfo\n  | where DeviceName == 'x'\n");
     let out = run(&["rules", "lint", dir.path().to_str().expect("utf-8")]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1 parsed, 1 planned, 0 unsupported, 0 did not plan, 0 failed to load or parse\n");
+}
+
+#[test]
+fn a_repaired_file_loads_with_a_warning_that_says_what_was_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The query's lines are not indented under `query: |`: strict YAML rejects the file.
+    let path = write(dir.path(), "loose.yaml", "id: 12\nname: loose\ntactics:\n  - Discovery\nquery: |\nDeviceInfo\n| take 1\n");
+    let rule = load_rule(&path).expect("the fallback reads it");
+    assert_eq!(rule.tactics, ["Discovery"]);
+    assert_eq!(rule.warnings.len(), 1, "{:?}", rule.warnings);
+    assert!(rule.warnings[0].contains("read id, name, tactics, query line by line"), "{:?}", rule.warnings);
+    let out = run(&["rules", "lint", path.to_str().expect("utf-8")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("loose.yaml: warning: strict YAML rejects this file at line 7, column 1"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "a repaired file that plans is not a failure");
+}
+
+#[test]
+fn sentinel_fields_are_read_whatever_their_shape() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "id: 13\nname: full\nseverity: Medium\nkind: Scheduled\nversion: 1.0.2\ntactics: Execution\nrelevantTechniques:\n  - T1059\n\
+                requiredDataConnectors:\n  - connectorId: MicrosoftThreatProtection\n    dataTypes:\n      - DeviceProcessEvents\n\
+                entityMappings:\n  - entityType: Host\n    fieldMappings:\n      - identifier: HostName\n        columnName: DeviceName\n\
+                query: |\n  DeviceProcessEvents | take 1\n";
+    let rule = load_rule(&write(dir.path(), "full.yaml", text)).expect("loads");
+    assert!(rule.warnings.is_empty(), "{:?}", rule.warnings);
+    assert_eq!((rule.severity.as_str(), rule.kind.as_str(), rule.version.as_str()), ("Medium", "Scheduled", "1.0.2"));
+    assert_eq!(rule.tactics, ["Execution"], "a single tactic given as a scalar");
+    assert_eq!(rule.data_types, ["DeviceProcessEvents"]);
+    assert_eq!(rule.connectors[0].id, "MicrosoftThreatProtection");
+    assert_eq!(rule.entity_mappings[0]["fieldMappings"][0]["columnName"], "DeviceName");
 }
