@@ -1,7 +1,7 @@
 //! `lakehunt hunt`: runs a rule pack over the lake within a window and writes the
 //! findings; a progress bar on a terminal, and a summary on standard error at the end.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +11,7 @@ use super::UsageError;
 use crate::hunt::findings::write_findings;
 use crate::hunt::summary::summary;
 use crate::hunt::{HuntConfig, RuleReport, hunt};
-use crate::output::{AtomicFile, OutputFormat};
+use crate::output::OutputFormat;
 use crate::rules::pack::{RuleFilter, load_pack};
 
 /// Flags of `lakehunt hunt`.
@@ -131,18 +131,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let runtime = super::query::engine_runtime()?;
     let reports = runtime.block_on(hunt(&cfg.hunt, rules, &mut on_done))?;
     bar.finish_and_clear();
-    match &cfg.out {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            write_findings(cfg.format, &reports, &mut file)?;
-            file.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            write_findings(cfg.format, &reports, &mut stdout.lock())?;
-            stdout.lock().flush()?;
-        }
-    }
+    super::write_output(cfg.out.as_deref(), |w| Ok(write_findings(cfg.format, &reports, w)?))?;
     eprint!("{}", summary(&reports, &pack_errors));
     let failed = !pack_errors.is_empty() || reports.iter().any(|r| matches!(r.status, crate::hunt::Status::Failed(_)));
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })

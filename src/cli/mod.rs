@@ -56,6 +56,24 @@ pub enum Command {
     Rules(rules::RulesCommand),
 }
 
+/// Runs `write` on `out` (written atomically, see [`crate::output::AtomicFile`]) or, when
+/// there is none, on standard output.
+pub(crate) fn write_output(out: Option<&std::path::Path>, write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            let mut file = crate::output::AtomicFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            write(&mut file)?;
+            file.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write(&mut lock)?;
+            Ok(std::io::Write::flush(&mut lock)?)
+        }
+    }
+}
+
 /// The stack of the thread a command runs on. Parsing,
 /// planning, SQL unparsing and DataFusion's optimizer recurse once per operator, and a long
 /// rule's plan nests hundreds of levels deep: a corpus rule overflowed the 8 MiB main stack

@@ -23,7 +23,7 @@ const BLOCKING_THREADS: usize = 64;
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct QueryTextError(pub String);
-use crate::output::{AtomicFile, OutputFormat, write_results};
+use crate::output::{OutputFormat, write_results};
 
 /// Flags of `lakehunt query`.
 #[derive(Debug, Args)]
@@ -130,18 +130,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::Ok(results)
     })?;
-    match &cfg.out {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            write_all(cfg.format, &results, &mut file)?;
-            file.commit().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            write_all(cfg.format, &results, &mut stdout.lock())?;
-            stdout.lock().flush()?;
-        }
-    }
+    super::write_output(cfg.out.as_deref(), |mut w| Ok(write_all(cfg.format, &results, &mut w)?))?;
     if cfg.format == OutputFormat::Table || std::io::stderr().is_terminal() {
         eprintln!("{}", row_summary(&results));
     }

