@@ -1,5 +1,6 @@
 //! String functions that rewrite or search text: `translate`, `reverse`, `strrep`,
-//! `url_encode`/`url_encode_component`/`url_decode`, `indexof_regex` and `extract_json`.
+//! `url_encode`/`url_encode_component`/`url_decode`, `base64_decode_tostring`,
+//! `indexof_regex` and `extract_json`.
 
 use datafusion::common::ScalarValue;
 use serde_json::Value;
@@ -20,6 +21,7 @@ pub fn functions() -> Vec<RowFn> {
         RowFn::new("kql_url_encode", s, s, url_encode),
         RowFn::new("kql_url_encode_component", s, s, url_encode_component),
         RowFn::new("kql_url_decode", s, s, url_decode),
+        RowFn::new("kql_base64_decode_tostring", s, s, base64_decode_tostring),
         RowFn::new("kql_indexof_regex", KustoType::Long, s, indexof_regex),
         RowFn::new("kql_extract_json", KustoType::Dynamic, s, extract_json),
     ]
@@ -83,6 +85,41 @@ fn url_encode(args: &[Arg<'_>]) -> ScalarValue {
 
 fn url_encode_component(args: &[Arg<'_>]) -> ScalarValue {
     ScalarValue::Utf8(Some(percent_encode(&text(args, 0).unwrap_or_default(), "%20")))
+}
+
+/// `base64_decode_tostring(s)`: the UTF-8 text that standard Base64 (padding optional)
+/// encodes; null when the bytes are not UTF-8 (base64-decode-tostring-function.md) and,
+/// per row rather than failing the query, when `s` is not Base64.
+fn base64_decode_tostring(args: &[Arg<'_>]) -> ScalarValue {
+    let Some(s) = text(args, 0) else { return ScalarValue::Utf8(None) };
+    ScalarValue::Utf8(base64_decode(s.trim_end_matches('=')).and_then(|b| String::from_utf8(b).ok()))
+}
+
+/// The bytes of unpadded standard Base64, or `None` if `s` is not that.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    };
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        // A chunk of k characters carries k - 1 whole bytes.
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    Some(out)
 }
 
 /// `url_decode(s)`: `%xx` escapes decoded (either letter case); a malformed escape stays

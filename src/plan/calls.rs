@@ -380,8 +380,9 @@ impl Planner<'_> {
             "hash_md5" => f::md5(self.strings(a, types, span)?.remove(0)),
             "base64_encode_tostring" | "base64_encodestring" => f::encode(self.strings(a, types, span)?.remove(0), lit("base64pad")),
             "base64_decode_tostring" | "base64_decodestring" => {
-                let bytes = f::decode(self.strings(a, types, span)?.remove(0), lit("base64pad"));
-                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(bytes), DataType::Utf8))
+                self.arity(name, &a, 1, 1, span)?;
+                let s = self.strings(a, types, span)?;
+                self.udf("kql_base64_decode_tostring", s, span)?
             }
             "not" => {
                 self.arity(name, &a, 1, 1, span)?;

@@ -203,6 +203,14 @@ impl Planner<'_> {
         }
         let a = self.coerce_dynamic(a, ta, tb, l.span())?;
         let b = self.coerce_dynamic(b, tb, ta, r.span())?;
+        if let (Some(ka), Some(kb)) = (comparison_kind(ta), comparison_kind(tb))
+            && ka != kb
+        {
+            // Kusto is strongly typed: `RegistryValueData == 1` is a semantic error there,
+            // and DataFusion would only fail once a row does not parse as a number.
+            let span = l.span().to(r.span());
+            return Err(self.invalid(span, format!("cannot compare {} with {}; convert one side first (tostring(), tolong(), todatetime(), …)", ta.name(), tb.name())));
+        }
         // A bool is true (1) or false (0) (the bool type's docs); rules compare flags with
         // numbers (`IsLocalAdmin == 1`), so the bool side is read as that number.
         let (a, ta) = bool_as_number(a, ta, tb);
@@ -544,6 +552,18 @@ fn op_text(op: BinOp) -> &'static str {
 
 /// `==` and `!=` with Kusto's null rules: null against a value is `false` for `==` and
 /// `true` for `!=`; two nulls give null (reference notes §5.2).
+/// Which types compare with which: numbers (bools read as 1/0), texts, datetimes and
+/// timespans each among themselves; `None` for dynamic, which converts to the other side.
+fn comparison_kind(t: KustoType) -> Option<u8> {
+    match t {
+        KustoType::Int | KustoType::Long | KustoType::Real | KustoType::Bool => Some(0),
+        KustoType::String | KustoType::Guid => Some(1),
+        KustoType::DateTime => Some(2),
+        KustoType::TimeSpan => Some(3),
+        _ => None,
+    }
+}
+
 fn compare(op: BinOp, a: Expr, b: Expr, ctx: Ctx) -> Expr {
     let plain = binary_expr(a.clone(), sql_op(op), b.clone());
     let b_is_value = matches!(&b, Expr::Literal(v, _) if !v.is_null());
