@@ -206,10 +206,12 @@ impl Planner<'_> {
         if let (Some(ka), Some(kb)) = (comparison_kind(ta), comparison_kind(tb))
             && ka != kb
         {
-            // Kusto is strongly typed: `RegistryValueData == 1` is a semantic error there,
-            // and DataFusion would only fail once a row does not parse as a number.
+            // What the real engine does here is not documented (an error, a silent false,
+            // or a conversion) and the oracle has no case; DataFusion would convert and then
+            // fail the whole query at the first row that does not parse. So it is refused,
+            // with the fix, rather than guessed.
             let span = l.span().to(r.span());
-            return Err(self.invalid(span, format!("cannot compare {} with {}; convert one side first (tostring(), tolong(), todatetime(), …)", ta.name(), tb.name())));
+            return Err(self.unsupported(span, format!("comparing {} with {} (convert one side first: tostring(), tolong(), todatetime(), …)", ta.name(), tb.name())));
         }
         // A bool is true (1) or false (0) (the bool type's docs); rules compare flags with
         // numbers (`IsLocalAdmin == 1`), so the bool side is read as that number.
