@@ -107,7 +107,7 @@ pub async fn hunt(cfg: &HuntConfig, rules: Vec<Rule>, on_done: &mut (dyn FnMut(&
                     let reason = format!("no data in the lake for {}", empty.join(", "));
                     reports[i] = Some(report(rule, Status::Skipped(reason), started));
                 } else {
-                    runnable.push((i, rule, plans, empty, started));
+                    runnable.push((i, rule, plans, empty, started.elapsed()));
                 }
             }
         }
@@ -116,10 +116,11 @@ pub async fn hunt(cfg: &HuntConfig, rules: Vec<Rule>, on_done: &mut (dyn FnMut(&
         on_done(r);
     }
 
-    let ctx = Arc::new(ctx);
-    let mut running = futures::stream::iter(runnable.into_iter().map(|(i, rule, plans, empty, started)| {
-        let ctx = Arc::clone(&ctx);
+    let mut running = futures::stream::iter(runnable.into_iter().map(|(i, rule, plans, empty, planning)| {
+        let ctx = ctx.clone();
         async move {
+            // Timed from here, not from planning: a rule may wait for a free job first.
+            let started = Instant::now();
             // A task of its own, so that a panic in the engine fails this rule only.
             let outcome = tokio::spawn(async move { execute(&ctx, plans).await }).await;
             let (status, scanned) = match outcome {
@@ -127,8 +128,7 @@ pub async fn hunt(cfg: &HuntConfig, rules: Vec<Rule>, on_done: &mut (dyn FnMut(&
                 Ok(Err(e)) => (Status::Failed(format!("{}: {e}", rule.path.display())), 0),
                 Err(e) => (Status::Failed(format!("{}: internal error: {e}", rule.path.display())), 0),
             };
-            let mut r = report(rule, status, started);
-            r.rows_scanned = scanned;
+            let r = RuleReport { rule, status, rows_scanned: scanned, elapsed: planning + started.elapsed() };
             (i, r)
         }
     }))
