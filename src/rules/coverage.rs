@@ -87,16 +87,12 @@ impl Coverage {
             let short = TACTICS.get(*position).map(|(_, s)| *s);
             for (technique, ids) in row {
                 max = max.max(ids.len());
-                let mut entry = json!({
-                    "techniqueID": technique,
-                    "score": ids.len(),
-                    "comment": ids.iter().cloned().collect::<Vec<_>>().join(", "),
-                    "enabled": true,
-                });
-                if let (Some(short), Some(obj)) = (short, entry.as_object_mut()) {
-                    obj.insert("tactic".into(), Value::from(short));
-                } else if let Some(obj) = entry.as_object_mut() {
-                    obj.insert("comment".into(), Value::from(format!("{tactic}: {}", ids.iter().cloned().collect::<Vec<_>>().join(", "))));
+                let listed = ids.iter().cloned().collect::<Vec<_>>().join(", ");
+                let mut entry = json!({ "techniqueID": technique, "score": ids.len(), "comment": listed, "enabled": true });
+                // A tactic outside the Enterprise list has no Navigator column: named in the comment.
+                match short {
+                    Some(short) => entry["tactic"] = Value::from(short),
+                    None => entry["comment"] = Value::from(format!("{tactic}: {listed}")),
                 }
                 techniques.push(entry);
             }
