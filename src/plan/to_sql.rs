@@ -29,13 +29,11 @@ const ORDERED_PREFIX: &str = "__lakehunt_ordered_";
 
 /// The DataFusion SQL of `plan`.
 pub fn to_sql(plan: &LogicalPlan) -> Result<String> {
-    let plan = spell_literals(plan.clone())?;
+    let plan = spell_for_sql(plan.clone())?;
     let mut tables = HashMap::new();
     let plan = values_as_scans(plan, &mut tables)?;
     let mut statement = datafusion::sql::unparser::plan_to_sql(&plan)?;
-    let mut restore = Restore { tables, error: None };
-    let _ = statement.visit(&mut restore);
-    if let Some(e) = restore.error {
+    if let ControlFlow::Break(e) = statement.visit(&mut Restore { tables }) {
         return Err(e);
     }
     Ok(statement.to_string())
@@ -72,34 +70,36 @@ fn values_as_scans(plan: LogicalPlan, tables: &mut HashMap<String, ValuesTable>)
     .map(|t| t.data)
 }
 
-/// Puts back what the stand-ins stand for, in the printed syntax tree.
+/// Puts back what the stand-ins stand for, in the printed syntax tree; stops at the first
+/// stand-in it cannot put back.
 struct Restore {
     tables: HashMap<String, ValuesTable>,
-    error: Option<datafusion::error::DataFusionError>,
 }
 
 impl VisitorMut for Restore {
-    type Break = ();
+    type Break = datafusion::error::DataFusionError;
 
-    fn post_visit_table_factor(&mut self, factor: &mut ast::TableFactor) -> ControlFlow<()> {
+    fn post_visit_table_factor(&mut self, factor: &mut ast::TableFactor) -> ControlFlow<Self::Break> {
         let ast::TableFactor::Table { name, alias, .. } = factor else { return ControlFlow::Continue(()) };
         let stand_in = name.to_string().replace('"', "");
         let Some(values) = self.tables.get(&stand_in) else { return ControlFlow::Continue(()) };
         // The scan's alias, if the unparser gave it one, is what the query refers to.
         let alias = alias.as_ref().map_or(stand_in.clone(), |a| a.name.to_string());
         match parse_table_factor(&format!("(VALUES {}) AS {alias} ({})", values.rows, values.columns)) {
-            Ok(f) => *factor = f,
-            Err(e) => self.error = Some(e),
+            Ok(f) => {
+                *factor = f;
+                ControlFlow::Continue(())
+            }
+            Err(e) => ControlFlow::Break(e),
         }
-        ControlFlow::Continue(())
     }
 
-    fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+    fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<Self::Break> {
         if let ast::Expr::Function(f) = expr
             && let Some(rest) = f.name.to_string().strip_prefix(ORDERED_PREFIX)
             && let Err(e) = restore_order(f, rest)
         {
-            self.error = Some(e);
+            return ControlFlow::Break(e);
         }
         ControlFlow::Continue(())
     }
@@ -193,10 +193,12 @@ impl AggregateUDFImpl for OrderedStandIn {
 /// and an aggregate's ORDER BY moves into a stand-in. A window node's output columns are
 /// named after its expressions, so a rewrite inside one renames its columns; the
 /// references above it follow, and schemas are recomputed from there up.
-fn spell_literals(plan: LogicalPlan) -> Result<LogicalPlan> {
+fn spell_for_sql(plan: LogicalPlan) -> Result<LogicalPlan> {
     let mut renamed: HashMap<String, String> = HashMap::new();
     plan.transform_up_with_subqueries(|p| {
-        let before: Vec<String> = p.schema().fields().iter().map(|f| f.name().clone()).collect();
+        // Only window and aggregate nodes name columns after their expressions.
+        let names_after_exprs = matches!(p, LogicalPlan::Window(_) | LogicalPlan::Aggregate(_));
+        let before: Vec<String> = if names_after_exprs { p.schema().fields().iter().map(|f| f.name().clone()).collect() } else { Vec::new() };
         let follow = |e: Expr| -> Result<Transformed<Expr>> {
             Ok(match &e {
                 Expr::Column(c) => match renamed.get(&c.name) {
@@ -209,7 +211,7 @@ fn spell_literals(plan: LogicalPlan) -> Result<LogicalPlan> {
         let changed = p.map_expressions(|e| e.transform_up(follow))?;
         let must_recompute = changed.transformed || !renamed.is_empty();
         let p = if must_recompute { changed.data.recompute_schema()? } else { changed.data };
-        if matches!(p, LogicalPlan::Window(_) | LogicalPlan::Aggregate(_)) {
+        if names_after_exprs {
             for (old, new) in before.iter().zip(p.schema().fields().iter().map(|f| f.name())) {
                 if old != new {
                     renamed.insert(old.clone(), new.clone());
@@ -221,7 +223,7 @@ fn spell_literals(plan: LogicalPlan) -> Result<LogicalPlan> {
     .map(|t| t.data)
 }
 
-/// One expression node in a form SQL can spell (see [`spell_literals`]).
+/// One expression node in a form SQL can spell (see [`spell_for_sql`]).
 fn spell(e: Expr) -> Result<Transformed<Expr>> {
     Ok(match &e {
         Expr::Literal(ScalarValue::DurationNanosecond(Some(n)), _) => Transformed::yes(types::nanos_to_timespan(lit(*n))),
