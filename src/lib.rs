@@ -2,7 +2,8 @@
 //!
 //! The pipeline (DESIGN.md §1): [`catalog`] knows the Defender tables, lays the lake out
 //! on disk, writes its files and registers them in DataFusion; [`synth`]
-//! generates realistic telemetry with planted attacks; [`rules`] loads Sentinel rules and
+//! generates realistic telemetry with planted attacks; [`ingest`] reads Defender exports
+//! into a lake; [`rules`] loads Sentinel rules and
 //! [`hunt`] runs them over the lake; [`output`] writes results; [`cli`]
 //! is the command line.
 #![warn(missing_docs)]
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod conformance;
 pub mod functions;
 pub mod hunt;
+pub mod ingest;
 pub mod plan;
 pub mod output;
 pub mod rules;

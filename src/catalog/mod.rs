@@ -23,6 +23,15 @@ pub const PARTITION_COLUMN: &str = "date";
 /// `dynamic` column (JSON text in the lake) from a plain string.
 pub const KUSTO_TYPE_KEY: &str = "kusto_type";
 
+/// The column that ingest adds to a lake file when records carry keys the catalog does not
+/// know (schema drift): a JSON object of those keys and their values, per row.
+pub const EXTRA_COLUMN: &str = "_extra";
+
+/// The `_extra` field: dynamic (JSON text), so KQL's accessors read it.
+pub fn extra_field() -> Field {
+    Field::new(EXTRA_COLUMN, DataType::Utf8, true).with_metadata([(KUSTO_TYPE_KEY.to_string(), "dynamic".to_string())].into_iter().collect())
+}
+
 /// The column types that Kusto tables use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KustoType {

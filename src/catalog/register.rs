@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -18,7 +18,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::SessionContext;
 
 use super::lake_table::LakeTable;
-use super::{Catalog, PARTITION_COLUMN, TableDef};
+use super::{Catalog, EXTRA_COLUMN, PARTITION_COLUMN, TableDef, extra_field};
 use super::layout::{self, LakeLayout};
 
 /// Why a lake could not be registered. Each variant names the path at fault.
@@ -128,13 +128,14 @@ pub fn register_lake(ctx: &SessionContext, root: &Path) -> Result<RegisteredLake
         let files = layout
             .table_files(table.name)
             .map_err(|(path, source)| RegisterError::Io { path, source })?;
+        let mut has_extra = false;
         for file in &files {
-            check_file_schema(table, file)?;
+            has_extra |= check_file_schema(table, file)?;
         }
         let provider: Arc<dyn datafusion::catalog::TableProvider> = if files.is_empty() {
             empty_table(table)?
         } else {
-            listing_table(table, &layout.table_dir(table.name))?
+            listing_table(table, &layout.table_dir(table.name), has_extra)?
         };
         // A bare reference: the str form would fold the name to lower case.
         ctx.register_table(TableReference::bare(table.name), provider)
@@ -144,9 +145,12 @@ pub fn register_lake(ctx: &SessionContext, root: &Path) -> Result<RegisteredLake
     Ok(RegisteredLake { root: layout.root().to_path_buf(), tables })
 }
 
+/// The listing table over a table's partitions. Its schema is the catalog's, plus the
+/// `_extra` column when ingest kept unknown keys in some file.
 fn listing_table(
     table: &TableDef,
     dir: &Path,
+    has_extra: bool,
 ) -> Result<Arc<dyn datafusion::catalog::TableProvider>, RegisterError> {
     let df_err = |source| RegisterError::DataFusion { table: table.name.to_string(), source };
     // A trailing separator makes the URL a directory to list rather than one object.
@@ -156,9 +160,15 @@ fn listing_table(
         .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)])
         // Every file is written sorted by Timestamp; telling DataFusion spares it sorts.
         .with_file_sort_order(vec![vec![col("Timestamp").sort(true, false)]]);
+    let mut schema = table.file_schema();
+    if has_extra {
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(extra_field());
+        schema = Arc::new(Schema::new(fields));
+    }
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
-        .with_schema(table.file_schema());
+        .with_schema(schema);
     let listing = ListingTable::try_new(config).map_err(df_err)?;
     Ok(Arc::new(LakeTable::new(Arc::new(listing))))
 }
@@ -171,8 +181,8 @@ fn empty_table(table: &TableDef) -> Result<Arc<dyn datafusion::catalog::TablePro
 
 /// Checks that each column of the file that the catalog knows has the catalog's type. A
 /// file may lack columns (exports older than a column's first appearance do) and may carry
-/// extra ones; neither changes what a query sees.
-fn check_file_schema(table: &TableDef, path: &Path) -> Result<(), RegisterError> {
+/// extra ones; neither changes what a query sees. Returns whether it has `_extra`.
+fn check_file_schema(table: &TableDef, path: &Path) -> Result<bool, RegisterError> {
     let file = File::open(path).map_err(|source| RegisterError::Io { path: path.to_path_buf(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|source| RegisterError::BadParquet { path: path.to_path_buf(), source })?;
@@ -195,5 +205,5 @@ fn check_file_schema(table: &TableDef, path: &Path) -> Result<(), RegisterError>
             });
         }
     }
-    Ok(())
+    Ok(schema.field_with_name(EXTRA_COLUMN).is_ok_and(|f| f.data_type() == &DataType::Utf8))
 }

@@ -3,6 +3,7 @@
 
 mod gen_cmd;
 mod hunt;
+mod ingest;
 pub mod query;
 mod rules;
 mod translate;
@@ -29,6 +30,7 @@ pub struct UsageError(pub String);
         the Defender Advanced Hunting tables (DeviceProcessEvents, DeviceNetworkEvents, ...).",
     after_help = "Examples:\n  \
         lakehunt gen --lake /tmp/lake --devices 5 --days 3\n  \
+        lakehunt ingest --lake /tmp/lake exports/\n  \
         lakehunt hunt --rules rules/ --format jsonl\n  \
         lakehunt query --sql \"SELECT count(*) FROM DeviceProcessEvents\"\n  \
         lakehunt rules lint rules/\n\n\
@@ -45,6 +47,10 @@ pub struct Cli {
 pub enum Command {
     /// Generate synthetic telemetry with planted attacks into a lake.
     Gen(gen_cmd::GenArgs),
+    /// Read Defender exports (Streaming API JSON, Advanced Hunting CSV, JSON lines) into a lake.
+    Ingest(ingest::IngestArgs),
+    /// Merge the small files of the lake's day partitions into larger sorted ones.
+    Compact(ingest::CompactArgs),
     /// Run a query over the lake and print the rows.
     Query(query::QueryArgs),
     /// Print the DataFusion SQL that a KQL query or rule becomes.
@@ -90,6 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Gen(args) => gen_cmd::run(args),
+        Command::Ingest(args) => ingest::run_ingest(args),
+        Command::Compact(args) => ingest::run_compact(args),
         Command::Query(args) => query::run(args),
         Command::Translate(args) => translate::run(args),
         Command::Hunt(args) => hunt::run(args),

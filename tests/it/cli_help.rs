@@ -48,3 +48,13 @@ fn rules_list_help() {
 fn rules_coverage_help() {
     insta::assert_snapshot!(help(&["rules", "coverage", "--help"]));
 }
+
+#[test]
+fn ingest_help() {
+    insta::assert_snapshot!(help(&["ingest", "--help"]));
+}
+
+#[test]
+fn compact_help() {
+    insta::assert_snapshot!(help(&["compact", "--help"]));
+}

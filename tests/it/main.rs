@@ -7,6 +7,7 @@ mod common;
 mod conformance;
 mod gen_lake;
 mod hunt;
+mod ingest;
 mod kql_corpus;
 mod kql_mutations;
 mod lake_writer;

@@ -1,0 +1,96 @@
+//! Advanced Hunting CSV exports ([`read_csv`]): a header row of column names, then one row
+//! per record (RFC 4180 quoting). An empty cell is `""` in a string column and null
+//! elsewhere; columns the catalog does not know go to `_extra`.
+
+use std::io::Read;
+
+use super::buffer::Staged;
+use super::quarantine::Reason;
+use super::records::RowSink;
+use super::values;
+use crate::catalog::TableDef;
+
+enum Target {
+    Column(usize),
+    TimeGenerated,
+    Extra(String),
+}
+
+/// Reads every row of a CSV export of `table`. A row with another number of fields than
+/// the header, or with bytes that are not UTF-8, is quarantined; the reader goes on.
+pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), csv::Error> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+    let header = reader.byte_headers()?.clone();
+    let targets: Vec<Target> = header
+        .iter()
+        .map(|h| {
+            let name = String::from_utf8_lossy(h).trim().to_string();
+            match table.column_index(&name) {
+                Some(i) => Target::Column(i),
+                None if name == "TimeGenerated" => Target::TimeGenerated,
+                None => Target::Extra(name),
+            }
+        })
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut row = Staged::default();
+    while reader.read_byte_record(&mut record)? {
+        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        if record.len() != header.len() {
+            sink.bad(line, offset, &csv_text(&record), Reason::FieldCount { expected: header.len(), found: record.len() });
+            continue;
+        }
+        row.reset(Some(table), line);
+        if let Some(reason) = fill(&mut row, table, &targets, &record) {
+            sink.bad(line, offset, &csv_text(&record), reason);
+            continue;
+        }
+        row.finish();
+        sink.row(&row, &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
+    }
+    Ok(())
+}
+
+/// Converts the fields of one row into `row`; a field that is not UTF-8 stops it.
+fn fill(row: &mut Staged, table: &'static TableDef, targets: &[Target], record: &csv::ByteRecord) -> Option<Reason> {
+    for (target, field) in targets.iter().zip(record.iter()) {
+        let Ok(text) = std::str::from_utf8(field) else {
+            let column = match target {
+                Target::Column(i) => table.columns[*i].name.to_string(),
+                Target::TimeGenerated => "TimeGenerated".into(),
+                Target::Extra(name) => name.clone(),
+            };
+            return Some(Reason::NotUtf8 { column });
+        };
+        match target {
+            Target::Column(i) => match values::from_text(table.columns[*i].ty, text, &mut row.arena) {
+                Ok(cell) => row.cells[*i] = cell,
+                Err(error) => row.fail(super::buffer::RowFault::WrongType { column: table.columns[*i].name, error }),
+            },
+            Target::TimeGenerated => row.time_generated = values::parse_datetime(text.trim()),
+            Target::Extra(name) if !text.is_empty() => {
+                // JSON text stays JSON; anything else becomes a JSON string.
+                let json = match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => v.to_string(),
+                    _ => serde_json::Value::String(text.to_string()).to_string(),
+                };
+                row.extra.push((name.clone(), json));
+            }
+            Target::Extra(_) => {}
+        }
+    }
+    None
+}
+
+/// A row as one CSV line again, for the quarantine.
+fn csv_text(record: &csv::ByteRecord) -> Vec<u8> {
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    if out.write_byte_record(record).is_err() {
+        return Vec::new();
+    }
+    let mut bytes = out.into_inner().unwrap_or_default();
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    bytes
+}

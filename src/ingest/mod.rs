@@ -1,0 +1,409 @@
+//! `ingest`: Defender exports (Streaming API JSON, Advanced Hunting CSV, JSON lines, any
+//! of them gzip'd) into the lake of DESIGN.md §3, with nothing lost ([`ingest`]). Records
+//! are parsed straight into Arrow builders per (table, day), flushed to sorted Parquet files
+//! when [`FLUSH_ROWS`] rows (or [`IngestConfig::flush_rows`]) are buffered, and published together when the run commits
+//! ([`txn`]). Bad records go to the run's quarantine file with their reason; unknown columns
+//! go to `_extra`; a file whose bytes were ingested before is skipped.
+
+mod buffer;
+pub mod compact;
+mod csv_rows;
+pub mod export;
+mod json_lex;
+mod json_record;
+mod quarantine;
+mod records;
+mod source;
+pub mod txn;
+mod values;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use buffer::{Buffers, Staged};
+use json_record::{JsonParser, JsonShape};
+use quarantine::{Origin, Quarantine, Reason};
+use records::{LineReader, RowSink};
+pub use source::Format;
+use txn::{LakeWriter, Run, SourceRecord, TxnError};
+
+use crate::catalog::TableDef;
+
+pub use values::parse_datetime;
+
+/// Rows buffered across all partitions before they are written out, by default. Bounds
+/// memory on any input size: about a kilobyte per row in Arrow builders.
+pub const FLUSH_ROWS: usize = 200_000;
+
+/// What to ingest, validated from the command line.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// The lake.
+    pub lake: PathBuf,
+    /// The format of every file, or `None` to detect each file's.
+    pub format: Option<Format>,
+    /// The table of CSV and plain JSON rows.
+    pub table: Option<&'static TableDef>,
+    /// Files, directories and globs.
+    pub paths: Vec<PathBuf>,
+    /// Rows buffered before they are written out ([`FLUSH_ROWS`] unless told).
+    pub flush_rows: usize,
+}
+
+/// Why an ingest could not run at all (a bad file is reported, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The lake could not be opened or changed.
+    #[error(transparent)]
+    Lake(#[from] TxnError),
+    /// The quarantine file could not be written.
+    #[error("{path}: writing the quarantine: {source}")]
+    Quarantine {
+        /// The quarantine file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An Arrow batch could not be built (a bug).
+    #[error("building a batch of {table}: {source}")]
+    Arrow {
+        /// The table.
+        table: String,
+        /// Arrow's error.
+        #[source]
+        source: datafusion::arrow::error::ArrowError,
+    },
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileOutcome {
+    /// Read: rows taken and records quarantined.
+    Ingested {
+        /// Rows taken.
+        rows: u64,
+        /// Records quarantined.
+        quarantined: u64,
+    },
+    /// Its bytes were ingested before, by the run named.
+    AlreadyIngested(String),
+    /// The same bytes came earlier in this run (under another name).
+    Duplicate(PathBuf),
+    /// It could not be read at all.
+    Failed(String),
+    /// Found under a directory, but its name is not that of an export file.
+    NotAnExport,
+}
+
+/// One input file's report.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Its format, and how it was chosen (`detected: ...` or `--format`).
+    pub format: Option<(Format, String)>,
+    /// What happened.
+    pub outcome: FileOutcome,
+}
+
+/// Rows added to one table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableCounts {
+    /// Rows.
+    pub rows: u64,
+    /// Days that received rows.
+    pub days: BTreeSet<String>,
+    /// Parquet files written.
+    pub files: u64,
+}
+
+/// The result of [`ingest`].
+#[derive(Debug, Clone, Default)]
+pub struct IngestReport {
+    /// The run's id, when it committed anything.
+    pub run: Option<String>,
+    /// One report per input file, in order.
+    pub files: Vec<FileReport>,
+    /// Rows per table.
+    pub tables: BTreeMap<&'static str, TableCounts>,
+    /// Quarantined records per reason.
+    pub quarantined: BTreeMap<&'static str, u64>,
+    /// The quarantine file, when anything was quarantined.
+    pub quarantine_file: Option<PathBuf>,
+    /// Unknown columns kept in `_extra`: table → column → rows.
+    pub extra: BTreeMap<&'static str, BTreeMap<String, u64>>,
+}
+
+impl IngestReport {
+    /// Rows taken in all.
+    pub fn rows(&self) -> u64 {
+        self.tables.values().map(|t| t.rows).sum()
+    }
+
+    /// Records quarantined in all.
+    pub fn quarantined_total(&self) -> u64 {
+        self.quarantined.values().sum()
+    }
+
+    /// Files that could not be read.
+    pub fn failed(&self) -> usize {
+        self.files.iter().filter(|f| matches!(f.outcome, FileOutcome::Failed(_))).count()
+    }
+}
+
+/// Progress of a long ingest, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Bytes of input files read (compressed bytes for gzip).
+    pub bytes: u64,
+    /// Bytes of all input files.
+    pub total: u64,
+    /// Rows taken so far.
+    pub rows: u64,
+}
+
+/// Ingests the files of `cfg` into its lake as one run.
+pub fn ingest(cfg: &IngestConfig, progress: &mut dyn FnMut(Progress)) -> Result<IngestReport, IngestError> {
+    let mut lake = LakeWriter::open(&cfg.lake)?;
+    let source::Expanded { files, ignored, errors } = source::expand(&cfg.paths);
+    let mut report = IngestReport::default();
+    for (path, message) in errors {
+        report.files.push(FileReport { path, format: None, outcome: FileOutcome::Failed(message) });
+    }
+    for path in ignored {
+        report.files.push(FileReport { path, format: None, outcome: FileOutcome::NotAnExport });
+    }
+    let total = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let mut run = lake.begin("ingest");
+    let qpath = run.quarantine_path(&lake);
+    let mut work = Work { lake: &lake, run: &mut run, buffers: Buffers::default(), quarantine: Quarantine::new(qpath), report: &mut report, failure: None, done_bytes: 0, total, flush_rows: cfg.flush_rows.max(1), progress };
+    let result = work.all(cfg, &files);
+    let quarantine = std::mem::replace(&mut work.quarantine, Quarantine::new(PathBuf::new()));
+    let sources = match result {
+        Ok(sources) => sources,
+        Err(e) => {
+            drop(work);
+            run.abandon();
+            return Err(e);
+        }
+    };
+    drop(work);
+    report.quarantined = quarantine.counts().clone();
+    let qfile = quarantine.path().to_path_buf();
+    let kept = quarantine.finish().map_err(|source| IngestError::Quarantine { path: qfile, source })?;
+    if kept.is_none() {
+        run.drop_quarantine(&lake);
+    }
+    if sources.is_empty() && kept.is_none() {
+        run.abandon();
+        return Ok(report);
+    }
+    report.quarantine_file = kept.map(|_| lake.layout().root().join("_quarantine").join(format!("{}.jsonl", run.id())));
+    report.run = Some(run.id().to_string());
+    run.commit(&mut lake, sources)?;
+    Ok(report)
+}
+
+/// The state of one run while it reads files.
+struct Work<'a> {
+    lake: &'a LakeWriter,
+    run: &'a mut Run,
+    buffers: Buffers,
+    quarantine: Quarantine,
+    report: &'a mut IngestReport,
+    /// The first failure inside the row sink, which cannot return one.
+    failure: Option<IngestError>,
+    done_bytes: u64,
+    total: u64,
+    flush_rows: usize,
+    progress: &'a mut dyn FnMut(Progress),
+}
+
+impl Work<'_> {
+    fn all(&mut self, cfg: &IngestConfig, files: &[PathBuf]) -> Result<Vec<SourceRecord>, IngestError> {
+        let ingested: BTreeMap<String, String> = self.lake.ingested().into_iter().map(|(h, r)| (h.to_string(), r.to_string())).collect();
+        let mut sizes: BTreeSet<u64> = self.lake.log().iter().flat_map(|r| r.sources.iter().map(|s| s.bytes)).collect();
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut sources = Vec::new();
+        for path in files {
+            let failed = |e: std::io::Error| FileReport { path: path.clone(), format: None, outcome: FileOutcome::Failed(e.to_string()) };
+            let bytes = match std::fs::metadata(path) {
+                Ok(m) => m.len(),
+                Err(e) => {
+                    self.report.files.push(failed(e));
+                    continue;
+                }
+            };
+            // Only a file of the size of one ingested before (or earlier in this run) can
+            // repeat it, and only such a file is hashed before it is read; any other is
+            // hashed as it is read, so that a new file is read once.
+            let mut known = None;
+            if sizes.contains(&bytes) {
+                let hash = match source::hash_file(path) {
+                    Ok((hash, _)) => hash,
+                    Err(e) => {
+                        self.report.files.push(failed(e));
+                        continue;
+                    }
+                };
+                let repeat = match (ingested.get(&hash), seen.get(&hash)) {
+                    (Some(run), _) => Some(FileOutcome::AlreadyIngested(run.clone())),
+                    (None, Some(first)) => Some(FileOutcome::Duplicate(first.clone())),
+                    (None, None) => None,
+                };
+                if let Some(outcome) = repeat {
+                    self.report.files.push(FileReport { path: path.clone(), format: None, outcome });
+                    self.done_bytes += bytes;
+                    continue;
+                }
+                known = Some(hash);
+            }
+            let (file_report, read_hash) = self.one(cfg, path, known.is_none())?;
+            self.done_bytes += bytes;
+            if let (FileOutcome::Ingested { rows, quarantined }, Some((format, _)), Some(hash)) = (&file_report.outcome, &file_report.format, known.or(read_hash)) {
+                sizes.insert(bytes);
+                seen.insert(hash.clone(), path.clone());
+                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes, format: format.name().into(), rows: *rows, quarantined: *quarantined });
+            }
+            self.report.files.push(file_report);
+        }
+        self.flush()?;
+        Ok(sources)
+    }
+
+    /// Reads one file. Failing to open or recognise it fails only this file; a read error
+    /// midway quarantines the rest of it (the rows before it are kept).
+    /// With `hash`, the file's BLAKE3 is taken as it is read and returned too.
+    fn one(&mut self, cfg: &IngestConfig, path: &Path, hash: bool) -> Result<(FileReport, Option<String>), IngestError> {
+        let failed = |format, message: String| (FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, None);
+        let mut opened = match source::open(path, hash) {
+            Ok(o) => o,
+            Err(e) => return Ok(failed(None, e.to_string())),
+        };
+        let (format, how) = match cfg.format {
+            Some(f) => (f, "--format".to_string()),
+            None => match source::detect(&mut *opened.reader) {
+                Ok(Ok((f, why))) => (f, format!("detected: {why}{}", if opened.gzip { ", gzip" } else { "" })),
+                Ok(Err(why)) => return Ok(failed(None, why)),
+                Err(e) => return Ok(failed(None, e.to_string())),
+            },
+        };
+        let format_info = Some((format, how));
+        let table = match (format, cfg.table) {
+            (Format::Stream, _) => None,
+            (_, Some(t)) => Some(t),
+            (_, None) => return Ok(failed(format_info, format!("{} input names no table: give --table NAME", format.name()))),
+        };
+        let (rows_before, quarantined_before) = (self.report.rows(), self.quarantine.total());
+        let name = path.display().to_string();
+        let consumed = opened.consumed.clone();
+        let mut sink = FileSink { work: self, file: &name, consumed: &consumed, rows_seen: 0, last_day: None };
+        let read = match (format, table) {
+            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, t, &mut sink).map_err(|e| (e.position().map(|p| (p.line(), p.byte())), e.to_string())),
+            (f, t) => {
+                let shape = match (f, t) {
+                    (Format::JsonLines, Some(t)) => JsonShape::Rows(t),
+                    _ => JsonShape::Stream,
+                };
+                let mut lines = LineReader::new(&mut opened.reader);
+                let mut parser = JsonParser::new(shape);
+                records::read_json(&mut lines, &mut parser, &mut sink).map_err(|e| (Some((lines.line() + 1, lines.bytes())), e.to_string()))
+            }
+        };
+        if let Err((at, message)) = read {
+            let (line, offset) = at.unwrap_or((0, 0));
+            sink.bad(line, offset, b"", Reason::Unreadable(message));
+        }
+        if let Some(e) = self.failure.take() {
+            return Err(e);
+        }
+        let outcome = FileOutcome::Ingested { rows: self.report.rows() - rows_before, quarantined: self.quarantine.total() - quarantined_before };
+        let hash = match opened.finish_hash(path) {
+            Ok(h) => h,
+            Err(e) => return Ok(failed(format_info, format!("hashing: {e}"))),
+        };
+        Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
+    }
+
+    /// Writes every buffered partition as one pending file.
+    fn flush(&mut self) -> Result<(), IngestError> {
+        for ((table, day), mut part) in self.buffers.drain() {
+            let batch = part.take().map_err(|source| IngestError::Arrow { table: table.to_string(), source })?;
+            self.run.write(self.lake, table, &values::day_name(day), &batch)?;
+            let counts = self.report.tables.entry(part.table().name).or_default();
+            counts.files += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Routes one file's rows: good ones to the buffers, bad ones to the quarantine.
+struct FileSink<'w, 'a> {
+    work: &'w mut Work<'a>,
+    file: &'w str,
+    consumed: &'w std::rc::Rc<std::cell::Cell<u64>>,
+    rows_seen: u64,
+    /// The partition of the previous row: most rows share it, and naming a day allocates.
+    last_day: Option<(&'static str, i64)>,
+}
+
+impl FileSink<'_, '_> {
+    fn tick(&mut self) {
+        self.rows_seen += 1;
+        if self.rows_seen % 16_384 == 0 {
+            let w = &mut *self.work;
+            (w.progress)(Progress { bytes: w.done_bytes + self.consumed.get(), total: w.total, rows: w.report.rows() });
+        }
+    }
+
+    fn quarantine(&mut self, line: u64, offset: Option<u64>, table: Option<&str>, reason: &Reason, record: &str) {
+        let origin = Origin { file: self.file, line, offset, table };
+        if let Err(source) = self.work.quarantine.add(&origin, reason, record) {
+            let path = self.work.quarantine.path().to_path_buf();
+            self.work.failure.get_or_insert(IngestError::Quarantine { path, source });
+        }
+    }
+}
+
+impl RowSink for FileSink<'_, '_> {
+    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String) {
+        self.tick();
+        let time = row.timestamp();
+        let (Some(table), None, Some(time)) = (row.table, &row.fault, time) else {
+            let reason = Reason::Row(row.fault.clone().unwrap_or(buffer::RowFault::MissingTimestamp));
+            self.quarantine(row.line, None, row.table.map(|t| t.name), &reason, &text());
+            return;
+        };
+        let w = &mut *self.work;
+        let day = time.div_euclid(values::DAY_NANOS);
+        let counts = w.report.tables.entry(table.name).or_default();
+        counts.rows += 1;
+        if self.last_day != Some((table.name, day)) {
+            counts.days.insert(values::day_name(day));
+            self.last_day = Some((table.name, day));
+        }
+        if !row.extra.is_empty() {
+            let per_table = w.report.extra.entry(table.name).or_default();
+            for (key, _) in &row.extra {
+                match per_table.get_mut(key.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        per_table.insert(key.clone(), 1);
+                    }
+                }
+            }
+        }
+        w.buffers.push(row, day);
+        if w.buffers.rows() >= w.flush_rows && w.failure.is_none() {
+            if let Err(e) = w.flush() {
+                w.failure = Some(e);
+            }
+        }
+    }
+
+    fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason) {
+        self.tick();
+        self.quarantine(line, Some(offset), None, &reason, &String::from_utf8_lossy(text));
+    }
+}

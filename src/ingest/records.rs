@@ -1,0 +1,295 @@
+//! Finding the records of a JSON export: a line reader that never holds more than
+//! [`MAX_RECORD_BYTES`] of one line ([`LineReader`]), and [`read_json`], which takes one
+//! JSON value per line and gathers pretty-printed values that span lines. After a broken
+//! value it resumes at the next line that starts with `{` or `[` in its first column, so one
+//! bad record costs only itself.
+
+use std::io::{self, BufRead};
+
+use super::buffer::Staged;
+use super::json_lex::{ErrorKind, JsonError};
+use super::json_record::JsonParser;
+use super::quarantine::Reason;
+
+/// The longest record (a line, or a value over several lines) that is parsed; a longer one
+/// is quarantined, with its first bytes and its position. An Event Hub message is at most
+/// 1 MB, a Storage line is one row: 16 MiB leaves ample room.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// What the reader is told of each record.
+pub trait RowSink {
+    /// A parsed row, good or carrying its fault. `text` gives the record's source text,
+    /// which is only needed (and only computed) when the row goes to quarantine.
+    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String);
+    /// Text that is not a record, with the line and byte offset where it starts.
+    fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason);
+}
+
+/// Reads lines of at most [`MAX_RECORD_BYTES`], counting lines and bytes.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// 1-based number of the line in `buf`.
+    line: u64,
+    /// Byte offset (in the decompressed stream) where the line in `buf` starts.
+    offset: u64,
+    next_offset: u64,
+    /// The full length of the line in `buf`, when it was longer than the limit.
+    cut: Option<u64>,
+    replay: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// A reader at the start of `inner`.
+    pub fn new(inner: R) -> Self {
+        LineReader { inner, buf: Vec::new(), line: 0, offset: 0, next_offset: 0, cut: None, replay: false }
+    }
+
+    /// Moves to the next line; `false` at the end of the input.
+    pub fn advance(&mut self) -> io::Result<bool> {
+        if self.replay {
+            self.replay = false;
+            return Ok(true);
+        }
+        self.buf.clear();
+        self.cut = None;
+        let mut len = 0u64;
+        loop {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                if len == 0 {
+                    return Ok(false);
+                }
+                break;
+            }
+            let (take, done) = match memchr::memchr(b'\n', avail) {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            let room = MAX_RECORD_BYTES.saturating_sub(self.buf.len());
+            self.buf.extend_from_slice(&avail[..take.min(room)]);
+            self.inner.consume(take);
+            len += take as u64;
+            if done {
+                break;
+            }
+        }
+        self.line += 1;
+        self.offset = self.next_offset;
+        self.next_offset += len;
+        if len > MAX_RECORD_BYTES as u64 {
+            self.cut = Some(len);
+        }
+        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+            self.buf.pop();
+        }
+        Ok(true)
+    }
+
+    /// The current line, without its line ending.
+    pub fn text(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Its 1-based line number.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Its byte offset.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The full length of the current line when it exceeded the limit (and `text` holds
+    /// only its head).
+    pub fn cut(&self) -> Option<u64> {
+        self.cut
+    }
+
+    /// Makes the next [`LineReader::advance`] return the current line again.
+    pub fn replay(&mut self) {
+        self.replay = true;
+    }
+
+    /// Bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.next_offset
+    }
+}
+
+/// Reads every JSON value of `lines` and reports rows and bad text to `sink`.
+pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> io::Result<()> {
+    let mut acc = Vec::new();
+    while lines.advance()? {
+        let (line, offset) = (lines.line(), lines.offset());
+        if let Some(len) = lines.cut() {
+            sink.bad(line, offset, head(lines.text()), Reason::TooLong { bytes: len });
+            continue;
+        }
+        let text = lines.text();
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parser.parse(text, line) {
+            Ok(rows) => emit(rows, text, sink),
+            Err(e) if e.is_eof() && starts_value(text) => {
+                acc.clear();
+                acc.extend_from_slice(text);
+                gather(lines, parser, sink, &mut acc, line, offset)?;
+            }
+            Err(e) => sink.bad(line, offset, text, invalid(&e, text, line)),
+        }
+    }
+    Ok(())
+}
+
+/// Gathers the lines of a value that began on `line` (already in `acc`) until it closes,
+/// then parses it. It ends as truncated at the end of input or at a line that starts a new
+/// value in column one.
+fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink, acc: &mut Vec<u8>, line: u64, offset: u64) -> io::Result<()> {
+    let mut depth = Depth::default();
+    depth.scan(acc);
+    loop {
+        if !lines.advance()? {
+            sink.bad(line, offset, acc, Reason::Truncated);
+            return Ok(());
+        }
+        let text = lines.text();
+        if text.first().is_some_and(|c| matches!(c, b'{' | b'[')) || lines.cut().is_some() {
+            sink.bad(line, offset, acc, Reason::Truncated);
+            lines.replay();
+            return Ok(());
+        }
+        if acc.len() + text.len() >= MAX_RECORD_BYTES {
+            sink.bad(line, offset, head(acc), Reason::TooLong { bytes: (acc.len() + text.len()) as u64 });
+            return skip_to_next_value(lines);
+        }
+        acc.push(b'\n');
+        acc.extend_from_slice(text);
+        depth.scan(text);
+        if !depth.closed() {
+            continue;
+        }
+        match parser.parse(acc, line) {
+            Ok(rows) => emit(rows, acc, sink),
+            Err(e) => {
+                // The rest of the broken value (up to the next value) belongs with it.
+                let reason = invalid(&e, acc, line);
+                while lines.advance()? {
+                    if lines.cut().is_some() || lines.text().first().is_some_and(|c| matches!(c, b'{' | b'[')) {
+                        lines.replay();
+                        break;
+                    }
+                    if acc.len() + lines.text().len() < MAX_RECORD_BYTES {
+                        acc.push(b'\n');
+                        acc.extend_from_slice(lines.text());
+                    }
+                }
+                sink.bad(line, offset, acc, reason);
+            }
+        }
+        return Ok(());
+    }
+}
+
+fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
+    while lines.advance()? {
+        if lines.text().first().is_some_and(|c| matches!(c, b'{' | b'[')) {
+            lines.replay();
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Hands a parsed value's rows to the sink. The text of one record of a batch is only
+/// rebuilt (by parsing the batch again) when that record goes to quarantine.
+fn emit(rows: &mut [Staged], text: &[u8], sink: &mut dyn RowSink) {
+    let single = rows.len() == 1 && !is_batch(text);
+    let mut records: Option<Vec<serde_json::Value>> = None;
+    for (k, row) in rows.iter().enumerate() {
+        let mut text_of = || {
+            if single {
+                return String::from_utf8_lossy(text).into_owned();
+            }
+            let all = records.get_or_insert_with(|| batch_records(text));
+            all.get(k).map(|v| v.to_string()).unwrap_or_default()
+        };
+        sink.row(row, &mut text_of);
+    }
+}
+
+fn is_batch(text: &[u8]) -> bool {
+    let t = text.trim_ascii_start();
+    t.first() == Some(&b'[') || memchr::memmem::find(t, b"\"records\"").is_some()
+}
+
+fn batch_records(text: &[u8]) -> Vec<serde_json::Value> {
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => items,
+        Ok(serde_json::Value::Object(mut map)) => match map.remove("records") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn starts_value(text: &[u8]) -> bool {
+    matches!(text.trim_ascii_start().first(), Some(b'{' | b'['))
+}
+
+/// What is kept of an over-long record: its first 64 KiB (its offset and length locate the
+/// rest in the source file).
+fn head(text: &[u8]) -> &[u8] {
+    &text[..text.len().min(64 << 10)]
+}
+
+fn invalid(e: &JsonError, text: &[u8], first_line: u64) -> Reason {
+    let (line, column) = e.line_col(text);
+    match e.kind {
+        ErrorKind::NotARecord => Reason::NotARecord(e.message.clone()),
+        ErrorKind::Eof => Reason::Truncated,
+        ErrorKind::Syntax => Reason::InvalidJson { message: e.message.clone(), line: first_line + line - 1, column },
+    }
+}
+
+/// Nesting depth of brackets outside strings, to tell when a multi-line value closes
+/// without parsing it again for every line.
+#[derive(Default)]
+struct Depth {
+    depth: i64,
+    opened: bool,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Depth {
+    fn scan(&mut self, text: &[u8]) {
+        for &c in text {
+            if self.in_string {
+                match c {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                b'}' | b']' => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.opened && self.depth <= 0
+    }
+}

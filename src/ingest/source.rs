@@ -1,0 +1,213 @@
+//! Input files: paths, directories and globs expanded into files ([`expand`]), gzip
+//! recognised by its magic bytes ([`open`]), content hashes ([`hash_file`]) and the format
+//! of each file guessed from its first bytes ([`detect`]).
+
+use std::cell::{Cell, RefCell};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Read buffer of an input file.
+const READ_BUFFER: usize = 256 << 10;
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Streaming API records: JSON lines, Event Hub batches, or pretty-printed records.
+    Stream,
+    /// An Advanced Hunting CSV export (needs `--table`).
+    Csv,
+    /// JSON lines of one table's rows (needs `--table`).
+    JsonLines,
+}
+
+impl Format {
+    /// The name used on the command line and in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Stream => "mde-stream",
+            Format::Csv => "csv",
+            Format::JsonLines => "jsonl",
+        }
+    }
+}
+
+/// The file name endings taken from a directory: exports, plain or gzip'd.
+const EXPORT_ENDINGS: [&str; 5] = [".json", ".jsonl", ".ndjson", ".csv", ".gz"];
+
+/// Input files found on the command line.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// Files to read, in order.
+    pub files: Vec<PathBuf>,
+    /// Files under a directory whose names are not those of exports (see [`EXPORT_ENDINGS`]).
+    pub ignored: Vec<PathBuf>,
+    /// Paths that yield nothing, with the reason.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Expands the paths given on the command line: a file is itself, a directory is every
+/// export file under it (recursively, hidden ones skipped, in name order) and a path that
+/// does not exist but holds `*`, `?` or `[` is a glob. Each path that yields no file gives
+/// an error instead.
+pub fn expand(paths: &[PathBuf]) -> Expanded {
+    let mut found = Expanded::default();
+    let Expanded { files, ignored, errors } = &mut found;
+    for path in paths {
+        let before = files.len();
+        let text = path.to_string_lossy();
+        if path.is_dir() {
+            if let Err(e) = walk(path, files, ignored) {
+                errors.push((path.clone(), e.to_string()));
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else if text.contains(['*', '?', '[']) {
+            match glob::glob(&text) {
+                Ok(matches) => {
+                    for m in matches {
+                        match m {
+                            Ok(p) if p.is_dir() => {
+                                if let Err(e) = walk(&p, files, ignored) {
+                                    errors.push((p, e.to_string()));
+                                }
+                            }
+                            Ok(p) => files.push(p),
+                            Err(e) => errors.push((e.path().to_path_buf(), e.error().to_string())),
+                        }
+                    }
+                }
+                Err(e) => errors.push((path.clone(), format!("not a valid glob: {e}"))),
+            }
+        } else {
+            errors.push((path.clone(), "no such file or directory".into()));
+            continue;
+        }
+        if files.len() == before && !errors.iter().any(|(p, _)| p == path) {
+            errors.push((path.clone(), "no export files (.json, .jsonl, .ndjson, .csv, .gz) found".into()));
+        }
+    }
+    found
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut Vec<PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+        if path.is_dir() {
+            walk(&path, out, ignored)?;
+        } else if EXPORT_ENDINGS.iter().any(|e| name.ends_with(e)) {
+            out.push(path);
+        } else {
+            ignored.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// BLAKE3 of a file's bytes (hex) and its size.
+pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut hasher = blake3::Hasher::new();
+    let file = File::open(path)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let bytes = io::copy(&mut reader, &mut hasher)?;
+    Ok((hasher.finalize().to_hex().to_string(), bytes))
+}
+
+/// A file opened for reading, decompressed when it is gzip, with a leading UTF-8
+/// byte-order mark removed. `consumed` counts the file's (compressed) bytes read so far.
+pub struct Opened {
+    /// The decompressed text.
+    pub reader: Box<dyn BufRead>,
+    /// Whether the file is gzip.
+    pub gzip: bool,
+    /// Bytes of the file read so far.
+    pub consumed: Rc<Cell<u64>>,
+    hasher: Option<Rc<RefCell<blake3::Hasher>>>,
+}
+
+impl Opened {
+    /// The BLAKE3 of the whole file, when it was opened with hashing: the bytes read so far
+    /// were hashed as they went by, and the rest (if reading stopped early) is read now.
+    pub fn finish_hash(&self, path: &Path) -> io::Result<Option<String>> {
+        let Some(hasher) = &self.hasher else { return Ok(None) };
+        let mut hasher = hasher.borrow_mut();
+        let mut file = File::open(path)?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(self.consumed.get()))?;
+        io::copy(&mut BufReader::with_capacity(1 << 20, file), &mut *hasher)?;
+        Ok(Some(hasher.finalize().to_hex().to_string()))
+    }
+}
+
+/// Opens `path`; with `hash`, its bytes are hashed as they are read (see
+/// [`Opened::finish_hash`]).
+pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
+    let consumed = Rc::new(Cell::new(0));
+    let hasher = hash.then(|| Rc::new(RefCell::new(blake3::Hasher::new())));
+    let file = Counting { inner: File::open(path)?, count: Rc::clone(&consumed), hasher: hasher.clone() };
+    let mut raw = BufReader::with_capacity(READ_BUFFER, file);
+    let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(raw)))
+    } else {
+        Box::new(raw)
+    };
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(Opened { reader, gzip, consumed, hasher })
+}
+
+/// A file reader that counts (and optionally hashes) the bytes it hands out.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+    hasher: Option<Rc<RefCell<blake3::Hasher>>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        if let Some(h) = &self.hasher {
+            h.borrow_mut().update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Guesses a file's format from its first bytes: JSON whose first record has a `category`
+/// or `records` key is the Streaming API, other JSON is plain rows, and text that is not
+/// JSON is CSV. Binary data is none of them.
+pub fn detect(reader: &mut dyn BufRead) -> io::Result<Result<(Format, &'static str), String>> {
+    let head = reader.fill_buf()?;
+    let text = head.trim_ascii_start();
+    if text.is_empty() {
+        return Ok(Err("the file is empty".into()));
+    }
+    if matches!(text[0], b'{' | b'[') {
+        let has = |key: &[u8]| memchr::memmem::find(text, key).is_some();
+        return Ok(Ok(if has(b"\"records\"") {
+            (Format::Stream, "Event Hub batches ({\"records\": [...]})")
+        } else if has(b"\"category\"") && has(b"\"properties\"") {
+            (Format::Stream, "Streaming API records")
+        } else {
+            (Format::JsonLines, "JSON rows without a category")
+        }));
+    }
+    let sample = &head[..head.len().min(8 << 10)];
+    let valid_prefix = match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        // A character cut at the end of the sample is still text.
+        Err(e) => e.error_len().is_none(),
+    };
+    if !valid_prefix || sample.contains(&0) {
+        return Ok(Err("binary data, not a JSON or CSV export".into()));
+    }
+    Ok(Ok((Format::Csv, "CSV with a header row")))
+}

@@ -1,0 +1,466 @@
+//! `lakehunt ingest` and `compact`: the real samples, a round trip through both export
+//! formats, malformed input, idempotence, interrupted runs and compaction.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use lakehunt::catalog::Catalog;
+use lakehunt::ingest::Format;
+use lakehunt::ingest::export::export_table;
+
+use super::common::{END_TEXT, files_under, gen_lake, run, shared};
+
+fn samples() -> PathBuf {
+    shared().join("reference/samples")
+}
+
+fn lake_arg(lake: &Path) -> String {
+    lake.display().to_string()
+}
+
+/// Runs `ingest --lake LAKE ARGS...`, returning (exit code, stdout, stderr).
+fn ingest(lake: &Path, args: &[&str]) -> (i32, String, String) {
+    let lake = lake_arg(lake);
+    let mut all = vec!["ingest", "--lake", lake.as_str()];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The rows of a KQL query over `lake` as JSON lines, sorted (for order-free comparison).
+fn rows(lake: &Path, kql: &str) -> Vec<String> {
+    let lake = lake_arg(lake);
+    let out = run(&["query", "--lake", lake.as_str(), "--now", END_TEXT, "--format", "jsonl", kql]);
+    assert!(out.status.success(), "{kql}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+fn count(lake: &Path, table: &str) -> usize {
+    let r = rows(lake, &format!("{table} | count"));
+    let v: serde_json::Value = serde_json::from_str(&r[0]).expect("json");
+    v["Count"].as_u64().expect("count") as usize
+}
+
+/// The quarantine entries of a lake, in file order.
+fn quarantined(lake: &Path) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for f in files_under(&lake.join("_quarantine")) {
+        let text = std::fs::read_to_string(&f).expect("read quarantine");
+        out.extend(text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("quarantine line is JSON")));
+    }
+    out
+}
+
+fn reasons(entries: &[serde_json::Value]) -> Vec<String> {
+    let mut r: Vec<String> = entries.iter().map(|e| e["reason"].as_str().unwrap_or_default().to_string()).collect();
+    r.sort();
+    r
+}
+
+fn visible_parquet(lake: &Path) -> Vec<PathBuf> {
+    files_under(lake).into_iter().filter(|p| p.extension().is_some_and(|e| e == "parquet") && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))).collect()
+}
+
+#[test]
+fn the_real_samples_ingest_with_the_counts_they_hold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let samples = samples();
+    let (code, stdout, stderr) = ingest(&lake, &[samples.to_str().expect("utf-8 path")]);
+    // The CSV sample is a lookup table, not one Defender table: without --table it fails,
+    // and that makes the exit status 1. SOURCES.md is not an export file name.
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("splunk_ta_m365d_actiontype_vendor_description.csv: csv input names no table"), "{stderr}");
+    assert!(stdout.contains("SOURCES.md  skipped: not an export file name"), "{stdout}");
+    // One record in each JSON sample; the EmailEvents one has a trailing comma (SOURCES.md).
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 1);
+    assert_eq!(count(&lake, "AlertInfo"), 1);
+    assert_eq!(count(&lake, "AlertEvidence"), 1);
+    assert_eq!(count(&lake, "EmailEvents"), 0);
+    let q = quarantined(&lake);
+    assert_eq!(reasons(&q), ["invalid JSON"]);
+    assert!(q[0]["file"].as_str().is_some_and(|f| f.ends_with("streaming_EmailEvents_splunkTA.json")));
+    assert_eq!(q[0]["line"], 1);
+    assert!(q[0]["detail"].as_str().is_some_and(|d| d.contains("trailing comma before `}` at line 40 column 4")), "{}", q[0]);
+    assert!(q[0]["record"].as_str().is_some_and(|r| r.contains("Need dogfood ASAP?") && r.ends_with("\"2021-06-21T18:39:44.2979096Z\"\n}")), "the whole record is kept");
+    // Values as the sample file spells them.
+    let dpe = rows(&lake, "DeviceProcessEvents | project Timestamp, ReportId, ProcessId, LogonId, FileSize, AppGuardContainerId, AccountUpn, ProcessCreationTime, InitiatingProcessParentFileName, date");
+    assert_eq!(
+        dpe,
+        [r#"{"Timestamp":"2021-04-14T18:49:17.7849324Z","ReportId":30779,"ProcessId":40288,"LogonId":999,"FileSize":71168,"AppGuardContainerId":"","AccountUpn":"","ProcessCreationTime":"2021-04-14T18:49:17.528333Z","InitiatingProcessParentFileName":"AgentExecutor.exe","date":"2021-04-14"}"#]
+    );
+    let evidence = rows(&lake, "AlertEvidence | project Host = tostring(parse_json(AdditionalFields).HostName), EntityType, SHA1");
+    assert_eq!(evidence, [r#"{"Host":"win-dspitz","EntityType":"Machine","SHA1":""}"#]);
+    // The null MachineGroup says nothing, so no _extra column was needed.
+    assert!(!stdout.contains("unknown columns"), "{stdout}");
+
+    // The EmailEvents record with its trailing comma removed ingests, objects and all.
+    let fixed = dir.path().join("email.json");
+    let text = std::fs::read_to_string(samples.join("streaming_EmailEvents_splunkTA.json")).expect("read sample");
+    std::fs::write(&fixed, text.replace("\"UserLevelPolicy\": null,", "\"UserLevelPolicy\": null")).expect("write");
+    let (code, stdout, _) = ingest(&lake, &[fixed.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stdout}");
+    let email = rows(&lake, "EmailEvents | project Timestamp, ReportId, EmailClusterId, Phish = tostring(parse_json(ConfidenceLevel).Phish), ThreatTypes");
+    assert_eq!(email, [r#"{"Timestamp":"2021-06-21T18:34:06Z","ReportId":"1ecd7b63-c817-437f-a571-2615776a3eb9-14781866014961308009-1","EmailClusterId":2887796428,"Phish":"Normal","ThreatTypes":"Phish, Spam"}"#]);
+
+    // The lookup CSV as DeviceEvents: 263 rows, none with a Timestamp.
+    let other = dir.path().join("other");
+    let csv = samples.join("splunk_ta_m365d_actiontype_vendor_description.csv");
+    let (code, stdout, _) = ingest(&other, &["--table", "DeviceEvents", csv.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}");
+    let q = quarantined(&other);
+    assert_eq!(q.len(), 263);
+    assert!(q.iter().all(|e| e["reason"] == "missing Timestamp" && e["table"] == "DeviceEvents"));
+    assert_eq!(q[0]["line"], 2);
+    assert_eq!(q[0]["record"], r#"AccountCheckedForBlankPassword,An account was checked for a blank password."#);
+}
+
+/// Exports every table of `lake` into `dir`, one file per table, as `format`.
+fn export_all(lake: &Path, dir: &Path, format: Format, ext: &str) -> Vec<(String, PathBuf, usize)> {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut out = Vec::new();
+    for table in Catalog.tables() {
+        let path = dir.join(format!("{}.{ext}", table.name));
+        let mut file = std::fs::File::create(&path).expect("create export");
+        let n = rt.block_on(export_table(lake, table.name, format, &mut file)).expect("export");
+        file.flush().expect("flush");
+        if n > 0 {
+            out.push((table.name.to_string(), path, n));
+        } else {
+            std::fs::remove_file(&path).expect("remove empty export");
+        }
+    }
+    out
+}
+
+#[test]
+fn a_generated_lake_survives_a_round_trip_through_both_export_formats() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let original = dir.path().join("original");
+    gen_lake(&original, 2, 1, 3);
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(exports.join("stream")).expect("mkdir");
+    std::fs::create_dir_all(exports.join("csv")).expect("mkdir");
+    let stream = export_all(&original, &exports.join("stream"), Format::Stream, "json");
+    let csv = export_all(&original, &exports.join("csv"), Format::Csv, "csv");
+    assert!(stream.len() >= 7, "every event table has rows: {stream:?}");
+
+    // All streaming files in one run, gzip'd and plain mixed: each record names its table.
+    let gz = &stream[0].1;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&std::fs::read(gz).expect("read")).expect("gzip");
+    std::fs::write(gz.with_extension("json.gz"), enc.finish().expect("gzip")).expect("write");
+    std::fs::remove_file(gz).expect("remove plain");
+    let from_stream = dir.path().join("from-stream");
+    let (code, stdout, stderr) = ingest(&from_stream, &[exports.join("stream").to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("detected: Streaming API records, gzip"), "{stdout}");
+
+    // CSV names no table: one run per file.
+    let from_csv = dir.path().join("from-csv");
+    for (table, path, _) in &csv {
+        let (code, stdout, stderr) = ingest(&from_csv, &["--table", table, path.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("csv (detected: CSV with a header row)"), "{stdout}");
+    }
+
+    for (table, _, n) in &stream {
+        let all = format!("{table}");
+        let want = rows(&original, &all);
+        assert_eq!(want.len(), *n);
+        assert_eq!(rows(&from_stream, &all), want, "{table} through streaming JSON");
+        assert_eq!(rows(&from_csv, &all), want, "{table} through CSV");
+    }
+    // The same findings, too.
+    let hunt = |lake: &Path| {
+        let lake = lake_arg(lake);
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let out = run(&["hunt", "--lake", lake.as_str(), "--rules", rules.to_str().expect("utf-8"), "--now", END_TEXT, "--format", "jsonl", "-q"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let findings = hunt(&original);
+    assert!(findings.lines().count() > 0, "the generated lake has planted attacks");
+    assert_eq!(hunt(&from_stream), findings);
+}
+
+/// One JSON line of a streaming record of DeviceProcessEvents.
+fn process_record(time: &str, report: i64, extra: &str) -> String {
+    format!(
+        r#"{{"time":"{time}","tenantId":"t","category":"AdvancedHunting-DeviceProcessEvents","properties":{{"Timestamp":"{time}","DeviceName":"wks-1","ReportId":{report},"FileName":"cmd.exe"{extra}}}}}"#
+    )
+}
+
+fn malformed_corpus() -> (Vec<u8>, usize) {
+    let mut text = String::new();
+    let mut good = 0;
+    let mut line = |s: &str, is_good: bool| {
+        text.push_str(s);
+        text.push('\n');
+        good += usize::from(is_good);
+    };
+    line(&process_record("2026-11-20T10:00:00Z", 1, ""), true);
+    line(&process_record("2026-11-20T10:00:01Z", 2, "")[..90], false); // truncated
+    line(&process_record("2026-11-20T10:00:02Z", 3, r#","ProcessId":"four""#), false); // wrong type
+    line(&process_record("2026-11-20T10:00:03Z", 4, r#","ProcessId":"4","IsNewColumn":true"#), true);
+    line(r#"{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"DeviceName":"no-time"}}"#, false);
+    line(r#"{"category":"AdvancedHunting-SomethingNew","properties":{"Timestamp":"2026-11-20T10:00:05Z"}}"#, false);
+    line("42", false);
+    line(&process_record("2026-11-20T10:00:06.1234567Z", 301_234_567_890_123_456, ""), true);
+    line("\u{1}\u{2}garbage\u{7f} not json at all", false);
+    line("{", true); // a pretty-printed record over several lines
+    line(r#"  "category": "AdvancedHunting-DeviceProcessEvents","#, false);
+    line(r#"  "properties": {"Timestamp": "2026-11-20T10:00:07Z", "ReportId": "7"}"#, false);
+    line("}", false);
+    let huge = format!(r#"{{"category":"AdvancedHunting-DeviceProcessEvents","properties":{{"Timestamp":"2026-11-20T10:00:08Z","ProcessCommandLine":"{}"}}}}"#, "A".repeat(17 << 20));
+    line(&huge, false);
+    line(&process_record("2026-11-20T10:00:09Z", 9, ""), true);
+    let mut bytes = text.into_bytes();
+    // Binary garbage that is not UTF-8 at all.
+    bytes.extend_from_slice(&[0xff, 0xfe, 0x00, 0x9c, b'\n']);
+    bytes.extend_from_slice(process_record("2026-11-20T10:00:10Z", 10, "").as_bytes());
+    bytes.push(b'\n');
+    (bytes, good + 1)
+}
+
+#[test]
+fn malformed_records_are_quarantined_with_their_reasons_and_the_rest_survives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (bytes, good) = malformed_corpus();
+    let input = dir.path().join("bad.json");
+    std::fs::write(&input, &bytes).expect("write");
+    let lake = dir.path().join("lake");
+    let (code, stdout, stderr) = ingest(&lake, &[input.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "quarantine gives exit status 3: {stdout}{stderr}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), good);
+    let reports = rows(&lake, "DeviceProcessEvents | project ReportId");
+    assert!(reports.contains(&r#"{"ReportId":301234567890123456}"#.to_string()), "18-digit ReportId exact: {reports:?}");
+    assert!(reports.contains(&r#"{"ReportId":7}"#.to_string()), "the pretty-printed record, ReportId from a string");
+    let extra = rows(&lake, "DeviceProcessEvents | where isnotnull(_extra) | project ReportId, _extra");
+    assert_eq!(extra, [r#"{"ReportId":4,"_extra":{"IsNewColumn":true}}"#]);
+    assert!(stdout.contains("DeviceProcessEvents.IsNewColumn  1 rows"), "{stdout}");
+
+    let q = quarantined(&lake);
+    assert_eq!(reasons(&q), ["invalid JSON", "invalid JSON", "missing Timestamp", "not a record", "record too long", "truncated record", "unknown category", "wrong type"]);
+    let by_reason = |r: &str| q.iter().find(|e| e["reason"] == r).expect("an entry");
+    assert_eq!(by_reason("truncated record")["line"], 2);
+    assert_eq!(by_reason("wrong type")["line"], 3);
+    assert!(by_reason("wrong type")["detail"].as_str().is_some_and(|d| d.contains("ProcessId is long, but found text \"four\"")));
+    assert_eq!(by_reason("missing Timestamp")["line"], 5);
+    assert_eq!(by_reason("unknown category")["line"], 6);
+    assert_eq!(by_reason("not a record")["line"], 7);
+    assert_eq!(by_reason("record too long")["line"], 14);
+    assert_eq!(by_reason("record too long")["record"].as_str().map(str::len), Some(64 << 10));
+    let lines: Vec<u64> = q.iter().filter(|e| e["reason"] == "invalid JSON").filter_map(|e| e["line"].as_u64()).collect();
+    assert_eq!(lines, [9, 16]);
+    assert!(q.iter().all(|e| e["file"].as_str().is_some_and(|f| f.ends_with("bad.json"))));
+    assert!(stdout.contains("wrong type"), "the summary counts per reason: {stdout}");
+
+    // The same bytes gzip'd give the same rows and reasons; a truncated gzip keeps the rows
+    // before the cut and quarantines the rest as unreadable.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&bytes).expect("gzip");
+    let gz = enc.finish().expect("gzip");
+    let gz_path = dir.path().join("bad.json.gz");
+    std::fs::write(&gz_path, &gz).expect("write");
+    let lake2 = dir.path().join("lake2");
+    let (code, _, _) = ingest(&lake2, &[gz_path.to_str().expect("utf-8")]);
+    assert_eq!(code, 3);
+    assert_eq!(count(&lake2, "DeviceProcessEvents"), good);
+    assert_eq!(reasons(&quarantined(&lake2)), reasons(&q));
+    let cut_path = dir.path().join("cut.json.gz");
+    std::fs::write(&cut_path, &gz[..gz.len() / 2]).expect("write");
+    let lake3 = dir.path().join("lake3");
+    let (code, _, _) = ingest(&lake3, &[cut_path.to_str().expect("utf-8")]);
+    assert_eq!(code, 3);
+    let q3 = quarantined(&lake3);
+    assert!(q3.iter().any(|e| e["reason"] == "unreadable input"), "{q3:?}");
+    assert!(count(&lake3, "DeviceProcessEvents") >= 1);
+
+    // A binary file is not an export; it fails alone.
+    let bin = dir.path().join("blob.json");
+    std::fs::write(&bin, [0u8, 159, 146, 150, 0, 1, 2]).expect("write");
+    let (code, _, stderr) = ingest(&dir.path().join("lake4"), &[bin.to_str().expect("utf-8"), input.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("blob.json: binary data"), "{stderr}");
+    assert_eq!(count(&dir.path().join("lake4"), "DeviceProcessEvents"), good);
+}
+
+#[test]
+fn csv_cells_convert_by_column_type() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("export.csv");
+    let csv = "\u{feff}Timestamp,DeviceName,ReportId,IsLocalAdmin,AdditionalFields,Vendor\n\
+        2026-11-20T10:00:00.5Z,wks-1,301234567890123456,True,\"{\"\"IsLocalLogon\"\":true}\",acme\n\
+        2026-11-20T10:00:01Z,,,,,\n\
+        2026-11-20T10:00:02Z,wks-2,12,maybe,,\n\
+        2026-11-20T10:00:03Z,wks-3\n";
+    std::fs::write(&input, csv).expect("write");
+    let lake = dir.path().join("lake");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", input.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}");
+    let got = rows(&lake, "DeviceLogonEvents | project Timestamp, DeviceName, ReportId, IsLocalAdmin, AdditionalFields, _extra");
+    assert_eq!(
+        got,
+        [
+            r#"{"Timestamp":"2026-11-20T10:00:00.5Z","DeviceName":"wks-1","ReportId":301234567890123456,"IsLocalAdmin":true,"AdditionalFields":"{\"IsLocalLogon\":true}","_extra":{"Vendor":"acme"}}"#,
+            r#"{"Timestamp":"2026-11-20T10:00:01Z","DeviceName":"","ReportId":null,"IsLocalAdmin":null,"AdditionalFields":"","_extra":null}"#,
+        ]
+    );
+    assert_eq!(reasons(&quarantined(&lake)), ["wrong number of CSV fields", "wrong type"]);
+}
+
+#[test]
+fn ingesting_the_same_bytes_again_adds_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a.json");
+    std::fs::write(&a, format!("{}\n{}\n", process_record("2026-11-20T10:00:00Z", 1, ""), process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    let copy = dir.path().join("copy-of-a.json");
+    std::fs::copy(&a, &copy).expect("copy");
+    let lake = dir.path().join("lake");
+    let (code, stdout, _) = ingest(&lake, &[a.to_str().expect("utf-8"), copy.to_str().expect("utf-8")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("copy-of-a.json  skipped: same bytes as"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2);
+    let (code, stdout, _) = ingest(&lake, &[dir.path().join("*.json").to_str().expect("utf-8")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("ingest (nothing new): 0 files read, 2 skipped"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2);
+    assert_eq!(visible_parquet(&lake).len(), 2, "one file per day partition");
+}
+
+/// A streaming export big enough that an ingest of it takes a while: the event tables of a
+/// generated lake, in one file.
+fn big_export(dir: &Path) -> (PathBuf, usize) {
+    let lake = dir.join("source");
+    gen_lake(&lake, 4, 1, 5);
+    let parts = dir.join("parts");
+    std::fs::create_dir_all(&parts).expect("mkdir");
+    let exported = export_all(&lake, &parts, Format::Stream, "json");
+    let path = dir.join("big.json");
+    let mut out = std::fs::File::create(&path).expect("create");
+    let mut total = 0;
+    for (_, p, n) in &exported {
+        out.write_all(&std::fs::read(p).expect("read")).expect("write");
+        total += n;
+    }
+    (path, total)
+}
+
+fn total_rows(lake: &Path) -> usize {
+    Catalog.tables().iter().map(|t| count(lake, t.name)).sum()
+}
+
+#[test]
+fn an_ingest_killed_with_sigkill_leaves_the_lake_whole_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (input, total) = big_export(dir.path());
+    let mut killed_midway = 0;
+    for (i, delay_ms) in [150u64, 600, 1500].into_iter().enumerate() {
+        let lake = dir.path().join(format!("lake{i}"));
+        let lake_s = lake_arg(&lake);
+        let mut child = super::common::bin()
+            .args(["ingest", "--lake", lake_s.as_str(), "--batch-rows", "2000", "-q", input.to_str().expect("utf-8")])
+            .spawn()
+            .expect("spawn ingest");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // Child::kill is SIGKILL on Unix: no destructor, no cleanup runs.
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        killed_midway += usize::from(status.code().is_none());
+        let pending = files_under(&lake).iter().filter(|p| p.to_string_lossy().ends_with(".pending")).count();
+        eprintln!("killed at {delay_ms} ms: {status}, {pending} pending files");
+        if lake.exists() {
+            let n = total_rows(&lake);
+            assert!(n == 0 || n == total, "after the kill at {delay_ms} ms ({status}), the lake holds all rows or none: {n} of {total}");
+        }
+        let (code, stdout, stderr) = ingest(&lake, &[input.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_eq!(total_rows(&lake), total, "after the rerun (killed at {delay_ms} ms)");
+        let leftovers: Vec<PathBuf> = files_under(&lake).into_iter().filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".pending") || n.ends_with(".tmp"))).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+    assert!(killed_midway > 0, "no kill landed while the ingest ran");
+}
+
+#[test]
+fn a_run_interrupted_before_or_after_its_commit_point_is_undone_or_finished() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a.json");
+    std::fs::write(&a, format!("{}\n{}\n", process_record("2026-11-20T10:00:00Z", 1, ""), process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    let lake = dir.path().join("lake");
+    assert_eq!(ingest(&lake, &["--batch-rows", "1", a.to_str().expect("utf-8")]).0, 0);
+    let files = visible_parquet(&lake);
+    assert_eq!(files.len(), 2);
+    // Put the lake back as a crash between the log record and the renames leaves it.
+    let to_pending = |f: &Path| {
+        let name = f.file_name().and_then(|n| n.to_str()).expect("name");
+        std::fs::rename(f, f.with_file_name(format!(".{name}.pending"))).expect("rename");
+    };
+    files.iter().for_each(|f| to_pending(f));
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 0, "pending files are invisible");
+    let (code, stdout, _) = ingest(&lake, &[a.to_str().expect("utf-8")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("skipped: already ingested"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the committed run was finished");
+
+    // And as a crash before the log record: the run never happened.
+    files.iter().for_each(|f| to_pending(f));
+    for record in files_under(&lake.join("_ingest/log")) {
+        std::fs::remove_file(record).expect("remove log record");
+    }
+    let (code, _, _) = ingest(&lake, &[a.to_str().expect("utf-8")]);
+    assert_eq!(code, 0);
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the uncommitted files were removed and the file read again");
+    assert_eq!(visible_parquet(&lake).len(), 2);
+}
+
+#[test]
+fn compact_merges_small_files_into_one_sorted_file_per_partition() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let mut expected = Vec::new();
+    for i in 0..3 {
+        let f = dir.path().join(format!("{i}.json"));
+        // Later files hold earlier times, so only a sort puts them in order.
+        let lines: Vec<String> = (0..3).map(|j| process_record(&format!("2026-11-20T1{}:00:0{j}Z", 2 - i), i * 10 + j, if i == 1 { r#","Drift":1"# } else { "" })).collect();
+        expected.extend(lines.iter().cloned());
+        std::fs::write(&f, lines.join("\n")).expect("write");
+        assert_eq!(ingest(&lake, &[f.to_str().expect("utf-8")]).0, 0);
+    }
+    std::fs::write(dir.path().join("other.json"), process_record("2026-11-21T00:00:00Z", 99, "")).expect("write");
+    assert_eq!(ingest(&lake, &[dir.path().join("other.json").to_str().expect("utf-8")]).0, 0);
+    assert_eq!(visible_parquet(&lake).len(), 4);
+    let before = rows(&lake, "DeviceProcessEvents");
+    let lake_s = lake_arg(&lake);
+    let out = run(&["compact", "--lake", lake_s.as_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("DeviceProcessEvents date=2026-11-20: 3 files -> 1 (9 rows)"), "{stdout}");
+    assert_eq!(visible_parquet(&lake).len(), 2, "the lone file of 2026-11-21 is left alone");
+    assert_eq!(rows(&lake, "DeviceProcessEvents"), before);
+    let times = run(&["query", "--lake", lake_s.as_str(), "--sql", "--format", "csv", "SELECT \"Timestamp\" FROM \"DeviceProcessEvents\" WHERE date = '2026-11-20'"]);
+    let text = String::from_utf8_lossy(&times.stdout).into_owned();
+    let listed: Vec<&str> = text.lines().skip(1).collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted, "the merged file is in Timestamp order");
+    let again = run(&["compact", "--lake", lake_s.as_str(), "--table", "DeviceProcessEvents", "--date", "2026-11-20"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
+    assert_eq!(run(&["compact", "--lake", lake_s.as_str(), "--table", "Nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_with_status_two() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    for args in [vec!["--format", "csv", "x.csv"], vec!["--table", "NoSuchTable", "x.json"], vec!["--format", "mde-stream", "--table", "DeviceInfo", "x.json"]] {
+        let (code, _, stderr) = ingest(&lake, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    let (code, _, stderr) = ingest(&lake, &[dir.path().join("missing.json").to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("missing.json: no such file or directory"), "{stderr}");
+}
