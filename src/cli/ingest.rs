@@ -12,6 +12,9 @@ use crate::catalog::{Catalog, TableDef};
 use crate::ingest::compact::{CompactConfig, CompactReport, compact};
 use crate::ingest::{FileOutcome, Format, IngestConfig, IngestReport, Progress, ingest};
 
+/// Up to this many input files, the summary lists each; past it, only those with problems.
+const LIST_ALL_FILES: usize = 20;
+
 /// Exit status when everything was read but some records were quarantined.
 pub const EXIT_QUARANTINED: u8 = 3;
 
@@ -155,21 +158,31 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
 pub fn ingest_summary(report: &IngestReport, secs: f64) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let count = |pred: fn(&FileOutcome) -> bool| report.files.iter().filter(|f| pred(&f.outcome)).count();
-    let read = count(|o| matches!(o, FileOutcome::Ingested { .. }));
-    let skipped = count(|o| matches!(o, FileOutcome::AlreadyIngested(_) | FileOutcome::Duplicate(_) | FileOutcome::NotAnExport));
+    let files = |pred: fn(&FileOutcome) -> bool| report.files.iter().filter(|f| pred(&f.outcome)).count();
+    let read = files(|o| matches!(o, FileOutcome::Ingested { .. }));
+    let skipped = files(|o| matches!(o, FileOutcome::AlreadyIngested(_) | FileOutcome::Duplicate(_) | FileOutcome::NotAnExport));
     let _ = writeln!(out, "ingest {}: {read} files read, {skipped} skipped, {} failed", report.run.as_deref().map_or("(nothing new)".to_string(), |r| format!("run {r}")), report.failed());
+    // A long run lists only the files that need a look; clean ones are counted.
+    let list_all = report.files.len() <= LIST_ALL_FILES;
+    let mut clean = 0;
     for f in &report.files {
+        if !list_all && matches!(f.outcome, FileOutcome::Ingested { quarantined: 0, .. }) {
+            clean += 1;
+            continue;
+        }
         let how = f.format.as_ref().map_or(String::new(), |(fmt, how)| format!("{} ({how})", fmt.name()));
         let what = match &f.outcome {
-            FileOutcome::Ingested { rows, quarantined: 0 } => format!("{how}: {rows} rows"),
-            FileOutcome::Ingested { rows, quarantined } => format!("{how}: {rows} rows, {quarantined} quarantined"),
+            FileOutcome::Ingested { rows, quarantined: 0 } => format!("{how}: {}", count(*rows, "row")),
+            FileOutcome::Ingested { rows, quarantined } => format!("{how}: {}, {quarantined} quarantined", count(*rows, "row")),
             FileOutcome::AlreadyIngested(run) => format!("skipped: already ingested by run {run}"),
             FileOutcome::Duplicate(first) => format!("skipped: same bytes as {}", first.display()),
             FileOutcome::Failed(message) => format!("failed: {message}"),
             FileOutcome::NotAnExport => "skipped: not an export file name (.json, .jsonl, .ndjson, .csv, .gz)".into(),
         };
         let _ = writeln!(out, "  {}  {what}", f.path.display());
+    }
+    if clean > 0 {
+        let _ = writeln!(out, "  and {clean} more files, every record ingested");
     }
     if !report.tables.is_empty() {
         let width = report.tables.keys().map(|t| t.len()).max().unwrap_or(5).max(5);
@@ -180,7 +193,7 @@ pub fn ingest_summary(report: &IngestReport, secs: f64) -> String {
         let _ = writeln!(out, "{:width$}  {:>10}", "total", report.rows());
     }
     if let Some(file) = &report.quarantine_file {
-        let _ = writeln!(out, "\nquarantined {} records, in {}:", report.quarantined_total(), file.display());
+        let _ = writeln!(out, "\nquarantined {}, in {}:", count(report.quarantined_total(), "record"), file.display());
         for (reason, n) in &report.quarantined {
             let _ = writeln!(out, "  {reason:28} {n:>8}");
         }
@@ -189,12 +202,12 @@ pub fn ingest_summary(report: &IngestReport, secs: f64) -> String {
         let _ = writeln!(out, "\nunknown columns, kept in _extra:");
         for (table, columns) in &report.extra {
             for (column, n) in columns {
-                let _ = writeln!(out, "  {table}.{column}  {n} rows");
+                let _ = writeln!(out, "  {table}.{column}  {}", count(*n, "row"));
             }
         }
     }
     let rate = if secs > 0.0 { report.rows() as f64 / secs } else { 0.0 };
-    let _ = writeln!(out, "\n{} rows in {secs:.1}s ({rate:.0} rows/s)", report.rows());
+    let _ = writeln!(out, "\n{} in {secs:.1}s ({rate:.0} rows/s)", count(report.rows(), "row"));
     out
 }
 
@@ -216,6 +229,11 @@ pub fn run_compact(args: CompactArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `1 row`, `2 rows`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 fn compact_summary(report: &CompactReport) -> String {
     use std::fmt::Write;
     let mut out = String::new();
@@ -224,7 +242,7 @@ fn compact_summary(report: &CompactReport) -> String {
     };
     let _ = writeln!(out, "compact run {run}: {} partitions rewritten", report.partitions.len());
     for p in &report.partitions {
-        let _ = writeln!(out, "  {} date={}: {} files -> {} ({} rows)", p.table, p.date, p.files_before, p.files_after, p.rows);
+        let _ = writeln!(out, "  {} date={}: {} files -> {} ({})", p.table, p.date, p.files_before, p.files_after, count(p.rows as u64, "row"));
     }
     out
 }

@@ -37,12 +37,17 @@ pub struct LineReader<R> {
     /// The full length of the line in `buf`, when it was longer than the limit.
     cut: Option<u64>,
     replay: bool,
+    /// The current line lies whole in the reader's buffer: its length there (without the
+    /// line ending). Most lines do, and are parsed in place instead of copied.
+    in_place: Option<usize>,
+    /// Bytes of the reader's buffer to consume before the next line.
+    to_consume: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// A reader at the start of `inner`.
     pub fn new(inner: R) -> Self {
-        LineReader { inner, buf: Vec::new(), line: 0, offset: 0, next_offset: 0, cut: None, replay: false }
+        LineReader { inner, buf: Vec::new(), line: 0, offset: 0, next_offset: 0, cut: None, replay: false, in_place: None, to_consume: 0 }
     }
 
     /// Moves to the next line; `false` at the end of the input.
@@ -51,8 +56,20 @@ impl<R: BufRead> LineReader<R> {
             self.replay = false;
             return Ok(true);
         }
-        self.buf.clear();
+        self.inner.consume(std::mem::take(&mut self.to_consume));
+        self.in_place = None;
         self.cut = None;
+        let avail = self.inner.fill_buf()?;
+        if let Some(i) = memchr::memchr(b'\n', avail).filter(|&i| i < MAX_RECORD_BYTES) {
+            let len = if i > 0 && avail[i - 1] == b'\r' { i - 1 } else { i };
+            self.in_place = Some(len);
+            self.to_consume = i + 1;
+            self.line += 1;
+            self.offset = self.next_offset;
+            self.next_offset += (i + 1) as u64;
+            return Ok(true);
+        }
+        self.buf.clear();
         let mut len = 0u64;
         loop {
             let avail = self.inner.fill_buf()?;
@@ -87,8 +104,12 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The current line, without its line ending.
-    pub fn text(&self) -> &[u8] {
-        &self.buf
+    pub fn text(&mut self) -> &[u8] {
+        match self.in_place {
+            // The buffer still holds the line (nothing was consumed), so this reads nothing.
+            Some(len) => self.inner.fill_buf().map_or(&[][..], |b| &b[..len.min(b.len())]),
+            None => &self.buf,
+        }
     }
 
     /// Its 1-based line number.
@@ -155,8 +176,9 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             sink.bad(line, offset, acc, Reason::Truncated);
             return Ok(());
         }
+        let cut = lines.cut().is_some();
         let text = lines.text();
-        if text.first().is_some_and(|c| matches!(c, b'{' | b'[')) || lines.cut().is_some() {
+        if text.first().is_some_and(|c| matches!(c, b'{' | b'[')) || cut {
             sink.bad(line, offset, acc, Reason::Truncated);
             lines.replay();
             return Ok(());

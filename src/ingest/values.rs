@@ -65,10 +65,13 @@ impl TypeError {
 /// Converts text (a JSON string, or a CSV cell) for a column of type `ty`. An empty text is
 /// null for every type but string, which keeps `""` as Kusto strings are never null.
 pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, TypeError> {
+    if let KustoType::String | KustoType::Dynamic | KustoType::Guid = ty {
+        return Ok(if s.is_empty() && ty != KustoType::String { Cell::Null } else { arena.push(s) });
+    }
     let t = s.trim();
     let bad = || TypeError::new(ty, "text", s);
     match ty {
-        KustoType::String | KustoType::Dynamic | KustoType::Guid => Ok(if s.is_empty() && ty != KustoType::String { Cell::Null } else { arena.push(s) }),
+        KustoType::String | KustoType::Dynamic | KustoType::Guid => Ok(arena.push(s)),
         _ if t.is_empty() => Ok(Cell::Null),
         KustoType::Long => t.parse::<i64>().map(Cell::Long).or_else(|_| integral_float(t).ok_or_else(bad)),
         KustoType::Int => {

@@ -240,7 +240,7 @@ fn malformed_records_are_quarantined_with_their_reasons_and_the_rest_survives() 
     assert!(reports.contains(&r#"{"ReportId":7}"#.to_string()), "the pretty-printed record, ReportId from a string");
     let extra = rows(&lake, "DeviceProcessEvents | where isnotnull(_extra) | project ReportId, _extra");
     assert_eq!(extra, [r#"{"ReportId":4,"_extra":{"IsNewColumn":true}}"#]);
-    assert!(stdout.contains("DeviceProcessEvents.IsNewColumn  1 rows"), "{stdout}");
+    assert!(stdout.contains("DeviceProcessEvents.IsNewColumn  1 row"), "{stdout}");
 
     let q = quarantined(&lake);
     assert_eq!(reasons(&q), ["invalid JSON", "invalid JSON", "missing Timestamp", "not a record", "record too long", "truncated record", "unknown category", "wrong type"]);
@@ -463,4 +463,25 @@ fn usage_errors_exit_with_status_two() {
     let (code, _, stderr) = ingest(&lake, &[dir.path().join("missing.json").to_str().expect("utf-8")]);
     assert_eq!(code, 1);
     assert!(stderr.contains("missing.json: no such file or directory"), "{stderr}");
+}
+
+#[test]
+fn event_hub_batches_and_plain_rows_are_detected_and_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An Event Hub message body, pretty-printed, with properties before category in one record.
+    let batch = format!(
+        "{{\n  \"records\": [\n    {},\n    {{\"properties\": {{\"Timestamp\": \"2026-11-20T11:00:00Z\", \"DeviceName\": \"srv-1\"}}, \"category\": \"AdvancedHunting-DeviceInfo\"}}\n  ]\n}}\n",
+        process_record("2026-11-20T10:00:00Z", 1, "")
+    );
+    std::fs::write(dir.path().join("batch.json"), batch).expect("write");
+    let rows_file = dir.path().join("logons.jsonl");
+    std::fs::write(&rows_file, "{\"Timestamp\":\"2026-11-20T12:00:00Z\",\"AccountName\":\"alice\",\"LogonType\":\"Network\"}\n").expect("write");
+    let lake = dir.path().join("lake");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", dir.path().join("batch.json").to_str().expect("utf-8"), rows_file.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("batch.json  mde-stream (detected: Event Hub batches"), "{stdout}");
+    assert!(stdout.contains("logons.jsonl  jsonl (detected: JSON rows without a category): 1 row"), "{stdout}");
+    assert_eq!(rows(&lake, "DeviceInfo | project DeviceName"), [r#"{"DeviceName":"srv-1"}"#]);
+    assert_eq!(rows(&lake, "DeviceProcessEvents | project ReportId"), [r#"{"ReportId":1}"#]);
+    assert_eq!(rows(&lake, "DeviceLogonEvents | project AccountName, LogonType"), [r#"{"AccountName":"alice","LogonType":"Network"}"#]);
 }
