@@ -200,7 +200,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &mut dyn FnMut(Progress)) -> Result<
         run.abandon();
         return Ok(report);
     }
-    report.quarantine_file = kept.map(|_| lake.layout().root().join("_quarantine").join(format!("{}.jsonl", run.id())));
+    report.quarantine_file = kept.map(|_| run.quarantine_target(&lake));
     report.run = Some(run.id().to_string());
     run.commit(&mut lake, sources)?;
     Ok(report)

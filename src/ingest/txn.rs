@@ -215,9 +215,14 @@ impl Run {
         Ok(stats)
     }
 
+    /// Where the run's quarantine file goes once the run commits.
+    pub fn quarantine_target(&self, lake: &LakeWriter) -> PathBuf {
+        quarantine_dir(&lake.layout).join(format!("{}.jsonl", self.id))
+    }
+
     /// The pending path of the run's quarantine file, added to the run's files.
     pub fn quarantine_path(&mut self, lake: &LakeWriter) -> PathBuf {
-        let target = quarantine_dir(&lake.layout).join(format!("{}.jsonl", self.id));
+        let target = self.quarantine_target(lake);
         let pending = pending_path(&target);
         self.files.push((pending.clone(), target));
         pending
@@ -225,7 +230,7 @@ impl Run {
 
     /// Forgets the quarantine file: nothing was quarantined.
     pub fn drop_quarantine(&mut self, lake: &LakeWriter) {
-        let target = quarantine_dir(&lake.layout).join(format!("{}.jsonl", self.id));
+        let target = self.quarantine_target(lake);
         self.files.retain(|(_, t)| t != &target);
     }
 
@@ -289,7 +294,7 @@ fn log_dir(layout: &LakeLayout) -> PathBuf {
 }
 
 /// `<lake>/_quarantine`.
-pub fn quarantine_dir(layout: &LakeLayout) -> PathBuf {
+fn quarantine_dir(layout: &LakeLayout) -> PathBuf {
     layout.root().join("_quarantine")
 }
 

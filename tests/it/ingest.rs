@@ -312,11 +312,17 @@ fn csv_cells_convert_by_column_type() {
     assert_eq!(reasons(&quarantined(&lake)), ["wrong number of CSV fields", "wrong type"]);
 }
 
+/// `<dir>/a.json`: one process record on each of two days.
+fn two_days(dir: &Path) -> PathBuf {
+    let a = dir.join("a.json");
+    std::fs::write(&a, format!("{}\n{}\n", process_record("2026-11-20T10:00:00Z", 1, ""), process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    a
+}
+
 #[test]
 fn ingesting_the_same_bytes_again_adds_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let a = dir.path().join("a.json");
-    std::fs::write(&a, format!("{}\n{}\n", process_record("2026-11-20T10:00:00Z", 1, ""), process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    let a = two_days(dir.path());
     let copy = dir.path().join("copy-of-a.json");
     std::fs::copy(&a, &copy).expect("copy");
     let lake = dir.path().join("lake");
@@ -388,8 +394,7 @@ fn an_ingest_killed_with_sigkill_leaves_the_lake_whole_and_a_rerun_completes_it(
 #[test]
 fn a_run_interrupted_before_or_after_its_commit_point_is_undone_or_finished() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let a = dir.path().join("a.json");
-    std::fs::write(&a, format!("{}\n{}\n", process_record("2026-11-20T10:00:00Z", 1, ""), process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    let a = two_days(dir.path());
     let lake = dir.path().join("lake");
     assert_eq!(ingest(&lake, &["--batch-rows", "1", a.to_str().expect("utf-8")]).0, 0);
     let files = visible_parquet(&lake);
