@@ -181,7 +181,8 @@ fn empty_table(table: &TableDef) -> Result<Arc<dyn datafusion::catalog::TablePro
 
 /// Checks that each column of the file that the catalog knows has the catalog's type. A
 /// file may lack columns (exports older than a column's first appearance do) and may carry
-/// extra ones; neither changes what a query sees. Returns whether it has `_extra`.
+/// extra ones, which queries do not see, except ingest's `_extra`. Returns whether it has
+/// `_extra`.
 fn check_file_schema(table: &TableDef, path: &Path) -> Result<bool, RegisterError> {
     let file = File::open(path).map_err(|source| RegisterError::Io { path: path.to_path_buf(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)

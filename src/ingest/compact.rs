@@ -134,10 +134,13 @@ pub fn compact(cfg: &CompactConfig) -> Result<CompactReport, CompactError> {
     Ok(report)
 }
 
-/// The partitions of `table` (only `date`, if given) with their files and sizes.
-fn partitions(lake: &LakeWriter, table: &TableDef, date: Option<&str>) -> Result<Vec<(String, Vec<(PathBuf, u64)>)>, CompactError> {
+/// A day (`YYYY-MM-DD`) and its files with their sizes.
+type Partition = (String, Vec<(PathBuf, u64)>);
+
+/// The partitions of `table` (only `date`, if given).
+fn partitions(lake: &LakeWriter, table: &TableDef, date: Option<&str>) -> Result<Vec<Partition>, CompactError> {
     let files = lake.layout().table_files(table.name).map_err(|(path, source)| CompactError::Io { path, source })?;
-    let mut out: Vec<(String, Vec<(PathBuf, u64)>)> = Vec::new();
+    let mut out: Vec<Partition> = Vec::new();
     for file in files {
         let day = file
             .parent()

@@ -352,7 +352,7 @@ struct FileSink<'w, 'a> {
 impl FileSink<'_, '_> {
     fn tick(&mut self) {
         self.rows_seen += 1;
-        if self.rows_seen % 16_384 == 0 {
+        if self.rows_seen.is_multiple_of(16_384) {
             let w = &mut *self.work;
             (w.progress)(Progress { bytes: w.done_bytes + self.consumed.get(), total: w.total, rows: w.report.rows() });
         }
@@ -396,10 +396,11 @@ impl RowSink for FileSink<'_, '_> {
             }
         }
         w.buffers.push(row, day);
-        if w.buffers.rows() >= w.flush_rows && w.failure.is_none() {
-            if let Err(e) = w.flush() {
-                w.failure = Some(e);
-            }
+        if w.buffers.rows() >= w.flush_rows
+            && w.failure.is_none()
+            && let Err(e) = w.flush()
+        {
+            w.failure = Some(e);
         }
     }
 

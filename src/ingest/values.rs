@@ -76,7 +76,7 @@ pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, 
         KustoType::Long => t.parse::<i64>().map(Cell::Long).or_else(|_| integral_float(t).ok_or_else(bad)),
         KustoType::Int => {
             let v = t.parse::<i64>().map(Cell::Long).or_else(|_| integral_float(t).ok_or_else(bad))?;
-            int_range(ty, v).ok_or_else(bad)
+            int_range(v).ok_or_else(bad)
         }
         KustoType::Real => parse_real(t).map(Cell::Real).ok_or_else(bad),
         KustoType::Bool => parse_bool(t).map(Cell::Bool).ok_or_else(bad),
@@ -89,7 +89,7 @@ pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, 
 pub fn from_i64(ty: KustoType, v: i64, arena: &mut TextArena) -> Result<Cell, TypeError> {
     match ty {
         KustoType::Long => Ok(Cell::Long(v)),
-        KustoType::Int => int_range(ty, Cell::Long(v)).ok_or_else(|| TypeError::new(ty, "number", &v.to_string())),
+        KustoType::Int => int_range(Cell::Long(v)).ok_or_else(|| TypeError::new(ty, "number", &v.to_string())),
         KustoType::Real => Ok(Cell::Real(v as f64)),
         KustoType::String | KustoType::Dynamic | KustoType::Guid => Ok(arena.push(&v.to_string())),
         _ => Err(TypeError::new(ty, "number", &v.to_string())),
@@ -115,7 +115,7 @@ pub fn from_f64(ty: KustoType, v: f64, arena: &mut TextArena) -> Result<Cell, Ty
         KustoType::Real => Ok(Cell::Real(v)),
         KustoType::Long | KustoType::Int => {
             let cell = whole(v).ok_or_else(|| TypeError::new(ty, "number", &v.to_string()))?;
-            if ty == KustoType::Int { int_range(ty, cell).ok_or_else(|| TypeError::new(ty, "number", &v.to_string())) } else { Ok(cell) }
+            if ty == KustoType::Int { int_range(cell).ok_or_else(|| TypeError::new(ty, "number", &v.to_string())) } else { Ok(cell) }
         }
         KustoType::String | KustoType::Dynamic => Ok(arena.push(&v.to_string())),
         _ => Err(TypeError::new(ty, "number", &v.to_string())),
@@ -146,10 +146,10 @@ fn integral_float(t: &str) -> Option<Cell> {
 
 fn whole(v: f64) -> Option<Cell> {
     // The bounds are exact powers of two, so the comparison itself does not round.
-    (v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18).then_some(Cell::Long(v as i64))
+    (v.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v)).then_some(Cell::Long(v as i64))
 }
 
-fn int_range(_ty: KustoType, cell: Cell) -> Option<Cell> {
+fn int_range(cell: Cell) -> Option<Cell> {
     match cell {
         Cell::Long(v) if i32::try_from(v).is_ok() => Some(cell),
         _ => None,
@@ -244,7 +244,7 @@ fn after(b: &[u8], at: usize, sep: u8, n: usize) -> Option<u32> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
