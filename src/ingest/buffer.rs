@@ -48,6 +48,8 @@ pub struct Staged {
     pub time_generated: Option<i64>,
     /// The first fault found; the record goes to quarantine.
     pub fault: Option<RowFault>,
+    /// The row's Timestamp, set by [`Staged::finish`].
+    time: Option<i64>,
     /// The first line of the record in its file.
     pub line: u64,
 }
@@ -64,6 +66,7 @@ impl Staged {
         self.extra.clear();
         self.time_generated = None;
         self.fault = None;
+        self.time = None;
         self.line = line;
     }
 
@@ -89,21 +92,26 @@ impl Staged {
             self.fail(RowFault::MissingTimestamp);
             return;
         };
-        match (self.cells[ts], self.time_generated) {
-            (Cell::Time(t), Some(g)) if t != g => self.extra.push(("TimeGenerated".into(), format!("\"{}\"", crate::output::format_datetime(g)))),
-            (Cell::Time(_), _) => {}
-            (_, Some(g)) => self.cells[ts] = Cell::Time(g),
-            (_, None) => self.fail(RowFault::MissingTimestamp),
-        }
+        self.time = match (self.cells[ts], self.time_generated) {
+            (Cell::Time(t), Some(g)) if t != g => {
+                self.extra.push(("TimeGenerated".into(), format!("\"{}\"", crate::output::format_datetime(g))));
+                Some(t)
+            }
+            (Cell::Time(t), _) => Some(t),
+            (_, Some(g)) => {
+                self.cells[ts] = Cell::Time(g);
+                Some(g)
+            }
+            (_, None) => {
+                self.fail(RowFault::MissingTimestamp);
+                None
+            }
+        };
     }
 
     /// The row's Timestamp (after [`Staged::finish`] found one).
     pub fn timestamp(&self) -> Option<i64> {
-        let ts = self.table?.column_index("Timestamp")?;
-        match self.cells.get(ts) {
-            Some(Cell::Time(t)) => Some(*t),
-            _ => None,
-        }
+        self.time
     }
 
     /// The `_extra` JSON object text, or `None` when the record had no unknown keys.

@@ -62,7 +62,11 @@ enum Target {
 /// Parses top-level JSON values into a reusable pool of staged rows.
 pub struct JsonParser {
     shape: JsonShape,
+    /// The index in `tables` of the `Rows` shape's table.
+    rows_table: usize,
     tables: Vec<TableState>,
+    /// Whether the last value parsed was a list of records (a batch or an array).
+    batch: bool,
     pool: Vec<Staged>,
     used: usize,
     line: u64,
@@ -73,7 +77,11 @@ impl JsonParser {
     /// A parser for values of `shape`.
     pub fn new(shape: JsonShape) -> Self {
         let tables = Catalog.tables().iter().map(TableState::new).collect();
-        JsonParser { shape, tables, pool: Vec::new(), used: 0, line: 0, scratch: String::new() }
+        let rows_table = match shape {
+            JsonShape::Rows(table) => Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0),
+            JsonShape::Stream => 0,
+        };
+        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new() }
     }
 
     /// Parses one top-level value that starts on `line`. On success, the rows it held (one,
@@ -82,6 +90,7 @@ impl JsonParser {
     pub fn parse(&mut self, bytes: &[u8], line: u64) -> Result<&mut [Staged], JsonError> {
         self.used = 0;
         self.line = line;
+        self.batch = false;
         let text = std::str::from_utf8(bytes).map_err(|e| JsonError {
             kind: if e.error_len().is_none() { ErrorKind::Eof } else { ErrorKind::Syntax },
             message: "not UTF-8 text".into(),
@@ -105,6 +114,17 @@ impl JsonParser {
         Ok(&mut self.pool[..self.used])
     }
 
+    /// The rows of the value last parsed.
+    pub fn rows(&self) -> &[Staged] {
+        &self.pool[..self.used]
+    }
+
+    /// Whether the value last parsed was a list of records, whose rows' texts are its
+    /// elements rather than the whole value.
+    pub fn was_batch(&self) -> bool {
+        self.batch
+    }
+
     fn next_row(&mut self, table: Option<&'static TableDef>) -> usize {
         if self.used == self.pool.len() {
             self.pool.push(Staged::default());
@@ -116,6 +136,7 @@ impl JsonParser {
 
     /// A list of records: a batch's `records`, or a top-level array.
     fn records(&mut self, c: &mut Cursor) -> Result<(), JsonError> {
+        self.batch = true;
         if !c.open(b'[')? {
             return Ok(());
         }
@@ -135,8 +156,7 @@ impl JsonParser {
     fn record(&mut self, c: &mut Cursor) -> Result<(), JsonError> {
         if let JsonShape::Rows(table) = self.shape {
             let i = self.next_row(Some(table));
-            let t = table_index(table);
-            self.props(c, t, i)?;
+            self.props(c, self.rows_table, i)?;
             self.pool[i].finish();
             return Ok(());
         }
@@ -230,10 +250,6 @@ impl JsonParser {
             }
         }
     }
-}
-
-fn table_index(table: &TableDef) -> usize {
-    Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0)
 }
 
 fn scalar_kind(value: &str) -> &'static str {

@@ -153,7 +153,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             continue;
         }
         match parser.parse(text, line) {
-            Ok(rows) => emit(rows, text, sink),
+            Ok(_) => emit(parser.rows(), parser.was_batch(), text, sink),
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
@@ -178,7 +178,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
         }
         let cut = lines.cut().is_some();
         let text = lines.text();
-        if text.first().is_some_and(|c| matches!(c, b'{' | b'[')) || cut {
+        if opens_value(text) || cut {
             sink.bad(line, offset, acc, Reason::Truncated);
             lines.replay();
             return Ok(());
@@ -194,12 +194,12 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             continue;
         }
         match parser.parse(acc, line) {
-            Ok(rows) => emit(rows, acc, sink),
+            Ok(_) => emit(parser.rows(), parser.was_batch(), acc, sink),
             Err(e) => {
                 // The rest of the broken value (up to the next value) belongs with it.
                 let reason = invalid(&e, acc, line);
                 while lines.advance()? {
-                    if lines.cut().is_some() || lines.text().first().is_some_and(|c| matches!(c, b'{' | b'[')) {
+                    if lines.cut().is_some() || opens_value(lines.text()) {
                         lines.replay();
                         break;
                     }
@@ -217,7 +217,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
 
 fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
     while lines.advance()? {
-        if lines.text().first().is_some_and(|c| matches!(c, b'{' | b'[')) {
+        if opens_value(lines.text()) {
             lines.replay();
             break;
         }
@@ -227,12 +227,11 @@ fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
 
 /// Hands a parsed value's rows to the sink. The text of one record of a batch is only
 /// rebuilt (by parsing the batch again) when that record goes to quarantine.
-fn emit(rows: &mut [Staged], text: &[u8], sink: &mut dyn RowSink) {
-    let single = rows.len() == 1 && !is_batch(text);
+fn emit(rows: &[Staged], batch: bool, text: &[u8], sink: &mut dyn RowSink) {
     let mut records: Option<Vec<serde_json::Value>> = None;
     for (k, row) in rows.iter().enumerate() {
         let mut text_of = || {
-            if single {
+            if !batch {
                 return String::from_utf8_lossy(text).into_owned();
             }
             let all = records.get_or_insert_with(|| batch_records(text));
@@ -240,11 +239,6 @@ fn emit(rows: &mut [Staged], text: &[u8], sink: &mut dyn RowSink) {
         };
         sink.row(row, &mut text_of);
     }
-}
-
-fn is_batch(text: &[u8]) -> bool {
-    let t = text.trim_ascii_start();
-    t.first() == Some(&b'[') || memchr::memmem::find(t, b"\"records\"").is_some()
 }
 
 fn batch_records(text: &[u8]) -> Vec<serde_json::Value> {
@@ -256,6 +250,12 @@ fn batch_records(text: &[u8]) -> Vec<serde_json::Value> {
         },
         _ => Vec::new(),
     }
+}
+
+/// Whether a line starts a new value in column one: where reading resumes after a broken
+/// value, and where a value still open is taken to be truncated.
+fn opens_value(text: &[u8]) -> bool {
+    matches!(text.first(), Some(b'{' | b'['))
 }
 
 fn starts_value(text: &[u8]) -> bool {

@@ -113,10 +113,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut Vec<PathBuf>) -> io::R
 /// BLAKE3 of a file's bytes (hex) and its size.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
     let mut hasher = blake3::Hasher::new();
-    let file = File::open(path)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let bytes = io::copy(&mut reader, &mut hasher)?;
+    let bytes = hash_from(path, 0, &mut hasher)?;
     Ok((hasher.finalize().to_hex().to_string(), bytes))
+}
+
+/// Feeds the file's bytes from `start` on to `hasher`; returns how many there were.
+fn hash_from(path: &Path, start: u64, hasher: &mut blake3::Hasher) -> io::Result<u64> {
+    let mut file = File::open(path)?;
+    io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+    io::copy(&mut BufReader::with_capacity(1 << 20, file), hasher)
 }
 
 /// A file opened for reading, decompressed when it is gzip, with a leading UTF-8
@@ -137,9 +142,7 @@ impl Opened {
     pub fn finish_hash(&self, path: &Path) -> io::Result<Option<String>> {
         let Some(hasher) = &self.hasher else { return Ok(None) };
         let mut hasher = hasher.borrow_mut();
-        let mut file = File::open(path)?;
-        io::Seek::seek(&mut file, io::SeekFrom::Start(self.consumed.get()))?;
-        io::copy(&mut BufReader::with_capacity(1 << 20, file), &mut *hasher)?;
+        hash_from(path, self.consumed.get(), &mut hasher)?;
         Ok(Some(hasher.finalize().to_hex().to_string()))
     }
 }

@@ -65,23 +65,26 @@ impl TypeError {
 /// Converts text (a JSON string, or a CSV cell) for a column of type `ty`. An empty text is
 /// null for every type but string, which keeps `""` as Kusto strings are never null.
 pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, TypeError> {
-    if let KustoType::String | KustoType::Dynamic | KustoType::Guid = ty {
-        return Ok(if s.is_empty() && ty != KustoType::String { Cell::Null } else { arena.push(s) });
-    }
-    let t = s.trim();
-    let bad = || TypeError::new(ty, "text", s);
     match ty {
-        KustoType::String | KustoType::Dynamic | KustoType::Guid => Ok(arena.push(s)),
-        _ if t.is_empty() => Ok(Cell::Null),
-        KustoType::Long => t.parse::<i64>().map(Cell::Long).or_else(|_| integral_float(t).ok_or_else(bad)),
-        KustoType::Int => {
-            let v = t.parse::<i64>().map(Cell::Long).or_else(|_| integral_float(t).ok_or_else(bad))?;
-            int_range(v).ok_or_else(bad)
-        }
-        KustoType::Real => parse_real(t).map(Cell::Real).ok_or_else(bad),
-        KustoType::Bool => parse_bool(t).map(Cell::Bool).ok_or_else(bad),
-        KustoType::DateTime => parse_datetime(t).map(Cell::Time).ok_or_else(bad),
+        KustoType::String => Ok(arena.push(s)),
+        KustoType::Dynamic | KustoType::Guid if s.is_empty() => Ok(Cell::Null),
+        KustoType::Dynamic | KustoType::Guid => Ok(arena.push(s)),
+        _ if s.trim().is_empty() => Ok(Cell::Null),
         KustoType::TimeSpan => Err(TypeError::new(ty, "text (timespan text is not read by ingest)", s)),
+        _ => scalar_text(ty, s.trim()).ok_or_else(|| TypeError::new(ty, "text", s)),
+    }
+}
+
+/// A trimmed, non-empty text as a number, bool or datetime of type `ty`.
+fn scalar_text(ty: KustoType, t: &str) -> Option<Cell> {
+    let integer = || t.parse::<i64>().ok().map(Cell::Long).or_else(|| integral_float(t));
+    match ty {
+        KustoType::Long => integer(),
+        KustoType::Int => integer().and_then(int_range),
+        KustoType::Real => parse_real(t).map(Cell::Real),
+        KustoType::Bool => parse_bool(t).map(Cell::Bool),
+        KustoType::DateTime => parse_datetime(t).map(Cell::Time),
+        _ => None,
     }
 }
 
