@@ -31,6 +31,8 @@ fn bench_ingest(c: &mut Criterion) {
     let bytes = std::fs::metadata(&input).expect("size").len();
     eprintln!("input: {records} records, {} MB", bytes / 1_000_000);
 
+    // As the binary does for its ingest command.
+    lakehunt::ingest::memory::keep_freed_memory();
     let mut group = c.benchmark_group("ingest");
     group.sample_size(10);
     group.throughput(Throughput::Elements(records as u64));

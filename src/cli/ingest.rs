@@ -120,6 +120,7 @@ fn ingest_config(args: &IngestArgs) -> Result<IngestConfig, UsageError> {
 /// Runs `ingest`.
 pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let cfg = ingest_config(&args)?;
+    crate::ingest::memory::keep_freed_memory();
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {bytes}/{total_bytes}  {msg}") {
@@ -222,6 +223,7 @@ pub fn run_compact(args: CompactArgs) -> anyhow::Result<ExitCode> {
     if !args.lake.is_dir() {
         return Err(anyhow::anyhow!("lake {}: no such directory", args.lake.display()));
     }
+    crate::ingest::memory::keep_freed_memory();
     let report = compact(&CompactConfig { lake: args.lake.clone(), table, date: args.date.clone() })?;
     if !args.quiet {
         print!("{}", compact_summary(&report));

@@ -46,7 +46,7 @@ pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn R
             continue;
         }
         row.finish();
-        sink.row(&row, &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
+        sink.row(&row, "", &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
     }
     Ok(())
 }

@@ -37,6 +37,11 @@ impl TableState {
         TableState { def, lookup: def.columns.iter().enumerate().map(|(i, c)| (c.name, i)).collect(), order: Vec::new() }
     }
 
+    /// The column the previous record had at key position `k`.
+    fn predicted(&self, k: usize) -> Option<usize> {
+        self.order.get(k).copied().flatten()
+    }
+
     fn resolve(&mut self, k: usize, key: &str) -> Option<usize> {
         if let Some(Some(i)) = self.order.get(k)
             && self.def.columns[*i].name == key
@@ -71,6 +76,9 @@ pub struct JsonParser {
     used: usize,
     line: u64,
     scratch: String,
+    /// Where the text being parsed lies (address and length), to turn its strings into
+    /// [`Cell::Source`] ranges.
+    source: (usize, usize),
 }
 
 impl JsonParser {
@@ -81,13 +89,14 @@ impl JsonParser {
             JsonShape::Rows(table) => Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0),
             JsonShape::Stream => 0,
         };
-        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new() }
+        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), source: (0, 0) }
     }
 
-    /// Parses one top-level value that starts on `line`. On success, the rows it held (one,
-    /// or one per record of a batch), each finished: good, or carrying its fault. A syntax
-    /// error fails the whole value, so no row of a broken batch is ever half-taken.
-    pub fn parse(&mut self, bytes: &[u8], line: u64) -> Result<&mut [Staged], JsonError> {
+    /// Parses one top-level value that starts on `line` into rows (one, or one per record
+    /// of a batch; see [`JsonParser::rows`]), each finished: good, or carrying its fault. A
+    /// syntax error fails the whole value, so no row of a broken batch is ever half-taken.
+    /// Returns the value's text, which the rows' [`Cell::Source`] cells index.
+    pub fn parse<'t>(&mut self, bytes: &'t [u8], line: u64) -> Result<&'t str, JsonError> {
         self.used = 0;
         self.line = line;
         self.batch = false;
@@ -96,6 +105,7 @@ impl JsonParser {
             message: "not UTF-8 text".into(),
             offset: e.valid_up_to(),
         })?;
+        self.source = (text.as_ptr() as usize, text.len());
         let mut c = Cursor::new(text);
         match c.peek() {
             Some(b'{') => self.record(&mut c)?,
@@ -111,7 +121,7 @@ impl JsonParser {
         if !c.at_end() {
             return Err(c.error(ErrorKind::Syntax, "more text after the value"));
         }
-        Ok(&mut self.pool[..self.used])
+        Ok(text)
     }
 
     /// The rows of the value last parsed.
@@ -232,7 +242,10 @@ impl JsonParser {
         let row = &mut self.pool[i];
         let mut k = 0;
         loop {
-            let target = {
+            let predicted = state.predicted(k).filter(|&col| c.key_is(state.def.columns[col].name));
+            let target = if let Some(col) = predicted {
+                Target::Column(col)
+            } else {
                 let key = match c.key(&mut self.scratch)? {
                     Str::Raw(s) => s,
                     Str::Scratch => self.scratch.as_str(),
@@ -244,7 +257,7 @@ impl JsonParser {
                 }
             };
             k += 1;
-            value(c, &mut self.scratch, row, state.def, target)?;
+            value(c, &mut self.scratch, row, state.def, target, self.source)?;
             if !c.next_member(b'}')? {
                 return Ok(());
             }
@@ -261,8 +274,9 @@ fn scalar_kind(value: &str) -> &'static str {
     }
 }
 
-/// One property value into its target.
-fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static TableDef, target: Target) -> Result<(), JsonError> {
+/// One property value into its target. `source` locates the value's whole text (see
+/// [`source_cell`]).
+fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static TableDef, target: Target, source: (usize, usize)) -> Result<(), JsonError> {
     let (col, ty) = match &target {
         Target::Column(col) => (*col, table.columns[*col].ty),
         Target::TimeGenerated => return time_generated(c, scratch, row),
@@ -278,13 +292,11 @@ fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static
         return Ok(());
     }
     let cell = match c.peek() {
-        Some(b'"') => {
-            let s = match c.string(scratch)? {
-                Str::Raw(s) => s,
-                Str::Scratch => scratch.as_str(),
-            };
-            values::from_text(ty, s, &mut row.arena)
-        }
+        Some(b'"') => match c.string(scratch)? {
+            Str::Raw(s) if values::kept_as_text(ty, s) => Ok(source_cell(s, source).unwrap_or_else(|| row.arena.push(s))),
+            Str::Raw(s) => values::from_text(ty, s, &mut row.arena),
+            Str::Scratch => values::from_text(ty, scratch.as_str(), &mut row.arena),
+        },
         Some(b'-' | b'0'..=b'9') => match c.number()? {
             Number::Int(v) => values::from_i64(ty, v, &mut row.arena),
             Number::Big(v) => values::from_u64(ty, v, &mut row.arena),
@@ -305,6 +317,14 @@ fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static
     };
     set(row, table, col, cell);
     Ok(())
+}
+
+/// A string of the text being parsed as a range of it, not a copy; `None` if it does not lie
+/// within `source` (address and length), which a string the cursor returned always does.
+fn source_cell(s: &str, source: (usize, usize)) -> Option<Cell> {
+    let start = (s.as_ptr() as usize).checked_sub(source.0)?;
+    let end = start.checked_add(s.len()).filter(|&end| end <= source.1)?;
+    Some(Cell::Source(u32::try_from(start).ok()?, u32::try_from(end).ok()?))
 }
 
 fn set(row: &mut Staged, table: &'static TableDef, col: usize, cell: Result<Cell, TypeError>) {
@@ -342,10 +362,11 @@ mod tests {
         JsonParser::new(JsonShape::Stream)
     }
 
-    fn text(row: &Staged, column: &str) -> String {
+    fn text(row: &Staged, source: &str, column: &str) -> String {
         let i = row.table.and_then(|t| t.column_index(column)).expect("column");
         match row.cells[i] {
             Cell::Text(s, e) => row.arena.get(s, e).to_string(),
+            Cell::Source(s, e) => source[s as usize..e as usize].to_string(),
             other => format!("{other:?}"),
         }
     }
@@ -353,28 +374,37 @@ mod tests {
     #[test]
     fn an_envelope_becomes_one_row_of_its_category() {
         let mut p = stream();
-        let rows = p
-            .parse(br#"{"time":"x","category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2021-04-14T18:49:17.7849324Z","ReportId":301234567890123456,"ProcessId":"40288","MachineGroup":"Servers","Unset":null,"AdditionalFields":{"a":[1,2]}}}"#, 3)
+        let source = p
+            .parse(br#"{"time":"x","category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2021-04-14T18:49:17.7849324Z","ReportId":301234567890123456,"ProcessId":"40288","MachineGroup":"Servers","Unset":null,"AdditionalFields":{"a":[1,2]},"FileName":"a.exe","FolderPath":"C:\\x"}}"#, 3)
             .expect("parses");
+        let rows = p.rows();
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(row.fault, None);
         assert_eq!(row.table.map(|t| t.name), Some("DeviceProcessEvents"));
-        assert_eq!(text(row, "ReportId"), "Long(301234567890123456)");
-        assert_eq!(text(row, "ProcessId"), "Long(40288)");
-        assert_eq!(text(row, "AdditionalFields"), r#"{"a":[1,2]}"#);
+        assert_eq!(text(row, source, "ReportId"), "Long(301234567890123456)");
+        assert_eq!(text(row, source, "ProcessId"), "Long(40288)");
+        assert_eq!(text(row, source, "AdditionalFields"), r#"{"a":[1,2]}"#);
         assert_eq!(row.extra, vec![("MachineGroup".to_string(), "\"Servers\"".to_string())]);
         assert_eq!(row.line, 3);
+        // A string without escapes stays in the record's text; an escaped one is unescaped.
+        let cell = |c: &str| row.cells[row.table.and_then(|t| t.column_index(c)).expect("column")];
+        assert!(matches!(cell("FileName"), Cell::Source(..)));
+        assert_eq!(text(row, source, "FileName"), "a.exe");
+        assert!(matches!(cell("FolderPath"), Cell::Text(..)));
+        assert_eq!(text(row, source, "FolderPath"), "C:\\x");
     }
 
     #[test]
     fn properties_before_category_and_batches() {
         let mut p = stream();
-        let rows = p
-            .parse(br#"{"records":[{"properties":{"Timestamp":"2021-01-01T00:00:00Z"},"category":"AdvancedHunting-DeviceInfo"},{"category":"AdvancedHunting-Nope","properties":{}},{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","IsAzureADJoined":"maybe"}}]}"#, 1)
+        let source = p.parse(br#"{"records":[{"properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"dev1"},"category":"AdvancedHunting-DeviceInfo"},{"category":"AdvancedHunting-Nope","properties":{}},{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","IsAzureADJoined":"maybe"}}]}"#, 1)
             .expect("parses");
+        let rows = p.rows();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].fault, None);
+        // Properties read after the category (deferred) index the same text.
+        assert_eq!(text(&rows[0], source, "DeviceName"), "dev1");
         assert_eq!(rows[1].fault, Some(RowFault::UnknownCategory("AdvancedHunting-Nope".into())));
         assert!(matches!(&rows[2].fault, Some(RowFault::WrongType { column: "IsAzureADJoined", .. })), "{:?}", rows[2].fault);
     }
@@ -382,9 +412,11 @@ mod tests {
     #[test]
     fn missing_timestamp_and_missing_category() {
         let mut p = stream();
-        let rows = p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"DeviceName":"a"}}"#, 1).expect("parses");
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"DeviceName":"a"}}"#, 1).expect("parses");
+        let rows = p.rows();
         assert_eq!(rows[0].fault, Some(RowFault::MissingTimestamp));
-        let rows = p.parse(br#"{"properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 1).expect("parses");
+        p.parse(br#"{"properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 1).expect("parses");
+        let rows = p.rows();
         assert_eq!(rows[0].fault, Some(RowFault::NoCategory));
     }
 
@@ -392,7 +424,8 @@ mod tests {
     fn plain_rows_and_time_generated() {
         let table = Catalog.table("DeviceLogonEvents").expect("catalog");
         let mut p = JsonParser::new(JsonShape::Rows(table));
-        let rows = p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","AccountName":"x"}"#, 1).expect("parses");
+        p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","AccountName":"x"}"#, 1).expect("parses");
+        let rows = p.rows();
         assert_eq!(rows[0].fault, None);
         assert_eq!(rows[0].timestamp(), Some(1_609_459_200_000_000_000));
         assert!(p.parse(br#"{"AccountName":"x""#, 1).is_err_and(|e| e.is_eof()));

@@ -18,9 +18,11 @@ pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
 /// What the reader is told of each record.
 pub trait RowSink {
-    /// A parsed row, good or carrying its fault. `text` gives the record's source text,
-    /// which is only needed (and only computed) when the row goes to quarantine.
-    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String);
+    /// A parsed row, good or carrying its fault. `source` is the text that its
+    /// [`super::values::Cell::Source`] cells index (for a batch, the whole batch). `text`
+    /// gives the record's own text, which is only needed (and only computed) when the row
+    /// goes to quarantine.
+    fn row(&mut self, row: &Staged, source: &str, text: &mut dyn FnMut() -> String);
     /// Text that is not a record, with the line and byte offset where it starts.
     fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason);
 }
@@ -153,7 +155,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             continue;
         }
         match parser.parse(text, line) {
-            Ok(_) => emit(parser.rows(), parser.was_batch(), text, sink),
+            Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
@@ -194,7 +196,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             continue;
         }
         match parser.parse(acc, line) {
-            Ok(_) => emit(parser.rows(), parser.was_batch(), acc, sink),
+            Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
             Err(e) => {
                 // The rest of the broken value (up to the next value) belongs with it.
                 let reason = invalid(&e, acc, line);
@@ -227,22 +229,22 @@ fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
 
 /// Hands a parsed value's rows to the sink. The text of one record of a batch is only
 /// rebuilt (by parsing the batch again) when that record goes to quarantine.
-fn emit(rows: &[Staged], batch: bool, text: &[u8], sink: &mut dyn RowSink) {
+fn emit(rows: &[Staged], batch: bool, text: &str, sink: &mut dyn RowSink) {
     let mut records: Option<Vec<serde_json::Value>> = None;
     for (k, row) in rows.iter().enumerate() {
         let mut text_of = || {
             if !batch {
-                return String::from_utf8_lossy(text).into_owned();
+                return text.to_string();
             }
             let all = records.get_or_insert_with(|| batch_records(text));
             all.get(k).map(|v| v.to_string()).unwrap_or_default()
         };
-        sink.row(row, &mut text_of);
+        sink.row(row, text, &mut text_of);
     }
 }
 
-fn batch_records(text: &[u8]) -> Vec<serde_json::Value> {
-    match serde_json::from_slice::<serde_json::Value>(text) {
+fn batch_records(text: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Array(items)) => items,
         Ok(serde_json::Value::Object(mut map)) => match map.remove("records") {
             Some(serde_json::Value::Array(items)) => items,

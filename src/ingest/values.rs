@@ -4,8 +4,9 @@
 
 use crate::catalog::KustoType;
 
-/// One converted value, before it reaches a column builder. Text lives in the record's
-/// text arena ([`TextArena`]), so staging a record allocates nothing in the steady state.
+/// One converted value, before it reaches a column. Text lives in the record's own text or
+/// in its text arena ([`TextArena`]), so staging a record allocates nothing in the steady
+/// state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
     /// Null or absent.
@@ -20,6 +21,9 @@ pub enum Cell {
     Time(i64),
     /// `string`, `dynamic` or `guid`: a byte range of the arena.
     Text(u32, u32),
+    /// `string`, `dynamic` or `guid`: a byte range of the record's own text, a JSON string
+    /// without escapes. Most text is this, and is copied once, into the column.
+    Source(u32, u32),
 }
 
 /// The text of a record's cells, appended one after another.
@@ -66,12 +70,20 @@ impl TypeError {
 /// null for every type but string, which keeps `""` as Kusto strings are never null.
 pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, TypeError> {
     match ty {
-        KustoType::String => Ok(arena.push(s)),
-        KustoType::Dynamic | KustoType::Guid if s.is_empty() => Ok(Cell::Null),
-        KustoType::Dynamic | KustoType::Guid => Ok(arena.push(s)),
+        _ if kept_as_text(ty, s) => Ok(arena.push(s)),
+        KustoType::Dynamic | KustoType::Guid => Ok(Cell::Null),
         _ if s.trim().is_empty() => Ok(Cell::Null),
         KustoType::TimeSpan => Err(TypeError::new(ty, "text (timespan text is not read by ingest)", s)),
         _ => scalar_text(ty, s.trim()).ok_or_else(|| TypeError::new(ty, "text", s)),
+    }
+}
+
+/// Whether [`from_text`] keeps `s` as it is, as the value of a text column.
+pub fn kept_as_text(ty: KustoType, s: &str) -> bool {
+    match ty {
+        KustoType::String => true,
+        KustoType::Dynamic | KustoType::Guid => !s.is_empty(),
+        _ => false,
     }
 }
 
