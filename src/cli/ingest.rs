@@ -111,8 +111,8 @@ fn ingest_config(args: &IngestArgs) -> Result<IngestConfig, UsageError> {
     if format == Some(Format::Stream) && table.is_some() {
         return Err(UsageError("--table with --format mde-stream: streaming records name their own table".into()));
     }
-    if args.batch_rows == 0 {
-        return Err(UsageError("--batch-rows 0: give at least 1".into()));
+    if !(1..=crate::ingest::MAX_FLUSH_ROWS).contains(&args.batch_rows) {
+        return Err(UsageError(format!("--batch-rows {}: give 1 to {}", args.batch_rows, crate::ingest::MAX_FLUSH_ROWS)));
     }
     Ok(IngestConfig { lake: args.lake.clone(), format, table, paths: args.paths.clone(), flush_rows: args.batch_rows })
 }

@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringBuilder, TimestampNanosecondArray};
-use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::error::ArrowError;
 
@@ -53,40 +53,43 @@ impl<T: Copy + Default> Fixed<T> {
 
 /// Text values laid end to end.
 struct Text {
-    data: String,
+    data: Vec<u8>,
     ends: Vec<usize>,
     present: Vec<bool>,
 }
 
 impl Text {
     fn new() -> Self {
-        Text { data: String::new(), ends: Vec::new(), present: Vec::new() }
+        Text { data: Vec::new(), ends: Vec::new(), present: Vec::new() }
     }
 
     fn push(&mut self, value: Option<&str>) {
-        self.data.push_str(value.unwrap_or(""));
+        self.data.extend_from_slice(value.unwrap_or("").as_bytes());
         self.ends.push(self.data.len());
         self.present.push(value.is_some());
     }
 
-    fn get(&self, i: usize) -> &str {
+    /// The bytes of value `i`.
+    fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        // Each range was one `push_str`, so it starts and ends on character boundaries.
-        self.data.get(start..self.ends[i]).unwrap_or("")
+        self.data.get(start..self.ends[i]).unwrap_or_default()
     }
 
-    fn gather(&self, order: &[u32]) -> ArrayRef {
+    /// Values `order` as a string array: their bytes copied end to end, then checked as
+    /// UTF-8 once for the whole array (each value was a `str`, so this cannot fail).
+    fn gather(&self, order: &[u32]) -> Result<ArrayRef, ArrowError> {
         let bytes = order.iter().map(|&i| self.get(i as usize).len()).sum();
-        let mut out = StringBuilder::with_capacity(order.len(), bytes);
+        let mut values = Vec::with_capacity(bytes);
+        let mut offsets = Vec::with_capacity(order.len() + 1);
+        offsets.push(0i32);
         for &i in order {
-            let i = i as usize;
-            if self.present[i] {
-                out.append_value(self.get(i));
-            } else {
-                out.append_null();
-            }
+            values.extend_from_slice(self.get(i as usize));
+            // A batch holds under BATCH_TEXT_BYTES (1 GiB) of text, below i32::MAX.
+            offsets.push(i32::try_from(values.len()).map_err(|_| ArrowError::ComputeError("over 2 GiB of text in one column".into()))?);
         }
-        Arc::new(out.finish())
+        // The offsets start at 0 and never decrease, which is all `OffsetBuffer::new` asks.
+        let offsets = OffsetBuffer::new(offsets.into());
+        Ok(Arc::new(StringArray::try_new(offsets, values.into(), nulls(&self.present, order))?))
     }
 
     fn any_present(&self, order: &[u32]) -> bool {
@@ -165,7 +168,7 @@ impl Column {
 
     fn gather(&self, order: &[u32]) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
-            Column::Text(t, _) => t.gather(order),
+            Column::Text(t, _) => t.gather(order)?,
             Column::Long(c) => {
                 let (values, nulls) = c.gather(order);
                 Arc::new(Int64Array::try_new(values.into(), nulls)?)
@@ -240,6 +243,11 @@ impl TableRows {
     /// into runs of one day each, and a run into several when its text is over
     /// [`BATCH_TEXT_BYTES`]. Each run is (days since 1970, row numbers).
     pub fn runs(&self) -> Vec<(i64, Vec<u32>)> {
+        self.runs_within(BATCH_TEXT_BYTES)
+    }
+
+    fn runs_within(&self, text_bytes: u64) -> Vec<(i64, Vec<u32>)> {
+        // A flush holds at most `MAX_FLUSH_ROWS` rows, far below u32::MAX.
         let mut order: Vec<u32> = (0..self.times.len() as u32).collect();
         if !self.times.is_sorted() {
             order.sort_by_key(|&i| self.times[i as usize]);
@@ -250,7 +258,7 @@ impl TableRows {
             let day = self.times[i as usize].div_euclid(DAY_NANOS);
             let row_bytes = u64::from(self.text_bytes[i as usize]);
             match runs.last_mut() {
-                Some((d, rows)) if *d == day && bytes + row_bytes <= BATCH_TEXT_BYTES => {
+                Some((d, rows)) if *d == day && bytes + row_bytes <= text_bytes => {
                     rows.push(i);
                     bytes += row_bytes;
                 }
@@ -270,7 +278,7 @@ impl TableRows {
         let mut fields: Vec<Field> = self.table.file_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
         if self.extra.any_present(order) {
             fields.push(extra_field());
-            arrays.push(self.extra.gather(order));
+            arrays.push(self.extra.gather(order)?);
         }
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }
@@ -332,5 +340,17 @@ mod tests {
         assert_eq!(rows.runs(), vec![]);
         rows.push(&staged(table, 7, "e", false), 7, "");
         assert_eq!(rows.runs(), vec![(0, vec![0])]);
+    }
+
+    #[test]
+    fn a_day_with_more_text_than_a_batch_holds_is_cut() {
+        let table = Catalog.table("DeviceInfo").expect("catalog");
+        let mut rows = TableRows::new(table);
+        for (t, name) in [(1, "aaaa"), (2, "bbbb"), (3, "cccc"), (4, "dd")] {
+            rows.push(&staged(table, t, name, false), t, "");
+        }
+        // Four bytes of text a row (two for the last): two rows fit in ten bytes, not three.
+        assert_eq!(rows.runs_within(10), vec![(0, vec![0, 1]), (0, vec![2, 3])]);
+        assert_eq!(rows.runs_within(3), vec![(0, vec![0]), (0, vec![1]), (0, vec![2]), (0, vec![3])]);
     }
 }

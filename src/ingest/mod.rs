@@ -39,6 +39,9 @@ pub use values::parse_datetime;
 /// 339 MB.
 pub const FLUSH_ROWS: usize = 100_000;
 
+/// The most rows [`IngestConfig::flush_rows`] may be: a flush numbers its rows with `u32`.
+pub const MAX_FLUSH_ROWS: usize = 10_000_000;
+
 /// What to ingest, validated from the command line.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
@@ -50,7 +53,8 @@ pub struct IngestConfig {
     pub table: Option<&'static TableDef>,
     /// Files, directories and globs.
     pub paths: Vec<PathBuf>,
-    /// Rows buffered before they are written out ([`FLUSH_ROWS`] unless told).
+    /// Rows buffered before they are written out ([`FLUSH_ROWS`] unless told; 1 to
+    /// [`MAX_FLUSH_ROWS`], and a value outside is taken as the nearer bound).
     pub flush_rows: usize,
 }
 
@@ -181,7 +185,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &mut dyn FnMut(Progress)) -> Result<
     let total = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let mut run = lake.begin("ingest");
     let qpath = run.quarantine_path(&lake);
-    let mut work = Work { lake: &lake, run: &mut run, buffers: Buffers::default(), quarantine: Quarantine::new(qpath), report: &mut report, failure: None, done_bytes: 0, total, flush_rows: cfg.flush_rows.max(1), progress };
+    let mut work = Work { lake: &lake, run: &mut run, buffers: Buffers::default(), quarantine: Quarantine::new(qpath), report: &mut report, failure: None, done_bytes: 0, total, flush_rows: cfg.flush_rows.clamp(1, MAX_FLUSH_ROWS), progress };
     let result = work.all(cfg, &files);
     let quarantine = std::mem::replace(&mut work.quarantine, Quarantine::new(PathBuf::new()));
     let sources = match result {

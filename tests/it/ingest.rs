@@ -461,7 +461,13 @@ fn compact_merges_small_files_into_one_sorted_file_per_partition() {
 fn usage_errors_exit_with_status_two() {
     let dir = tempfile::tempdir().expect("temp dir");
     let lake = dir.path().join("lake");
-    for args in [vec!["--format", "csv", "x.csv"], vec!["--table", "NoSuchTable", "x.json"], vec!["--format", "mde-stream", "--table", "DeviceInfo", "x.json"]] {
+    for args in [
+        vec!["--format", "csv", "x.csv"],
+        vec!["--table", "NoSuchTable", "x.json"],
+        vec!["--format", "mde-stream", "--table", "DeviceInfo", "x.json"],
+        vec!["--batch-rows", "0", "x.json"],
+        vec!["--batch-rows", "10000001", "x.json"],
+    ] {
         let (code, _, stderr) = ingest(&lake, &args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
     }
