@@ -149,15 +149,14 @@ fn write_groups(
         }]))
         .set_created_by(format!("lakehunt {}", env!("CARGO_PKG_VERSION")));
     for field in batch.schema().fields() {
-        if field.data_type() == &DataType::Utf8 && !STRING_KEYS.contains(&field.name().as_str()) {
-            props = props.set_column_statistics_enabled(ColumnPath::from(field.name().as_str()), EnabledStatistics::None);
-        }
-    }
-    // A dictionary of timestamps, ids and counts is as large as the values themselves: they
-    // are nearly all distinct. Plain encoding is cheaper to write and smaller after zstd.
-    for field in batch.schema().fields() {
+        let column = ColumnPath::from(field.name().as_str());
         if field.data_type() != &DataType::Utf8 {
-            props = props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+            // A dictionary of timestamps, ids and counts is as large as the values
+            // themselves: they are nearly all distinct. Plain encoding is cheaper to write
+            // and smaller after zstd.
+            props = props.set_column_dictionary_enabled(column, false);
+        } else if !STRING_KEYS.contains(&field.name().as_str()) {
+            props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
         }
     }
     let props = props.build();

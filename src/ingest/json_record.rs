@@ -24,8 +24,9 @@ pub enum JsonShape {
 }
 
 /// A table's column lookup. Exporters write every record's keys in the same order, so the
-/// key at position k is first compared with the column the previous record had there; the
-/// hash map is only consulted on a miss.
+/// key at position k is first compared with the column the previous record had there
+/// ([`Cursor::key_is`]); the hash map is only consulted on a miss, which then becomes the
+/// prediction for the next record.
 struct TableState {
     def: &'static TableDef,
     lookup: HashMap<&'static str, usize>,
@@ -42,12 +43,8 @@ impl TableState {
         self.order.get(k).copied().flatten()
     }
 
+    /// The column of `key` at position `k`, which did not match the prediction.
     fn resolve(&mut self, k: usize, key: &str) -> Option<usize> {
-        if let Some(Some(i)) = self.order.get(k)
-            && self.def.columns[*i].name == key
-        {
-            return Some(*i);
-        }
         let found = self.lookup.get(key).copied();
         if k >= self.order.len() {
             self.order.resize(k + 1, None);
