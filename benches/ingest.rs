@@ -3,7 +3,7 @@
 //! one thread, so the figure is per core (the target: 150,000 records/s per core).
 //!
 //! Run with `cargo bench --bench ingest`. The input is every event table of a generated
-//! 16-device day, exported as streaming records (`ingest::export`), about 1 KB each.
+//! 16-device day, exported as streaming records (`ingest::export`), about 2.5 KB each.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -30,6 +30,10 @@ fn bench_ingest(c: &mut Criterion) {
     drop(file);
     let bytes = std::fs::metadata(&input).expect("size").len();
     eprintln!("input: {records} records, {} MB", bytes / 1_000_000);
+    // To profile the binary on the same input: `LAKEHUNT_BENCH_KEEP_INPUT=/tmp/stream16.json`.
+    if let Some(keep) = std::env::var_os("LAKEHUNT_BENCH_KEEP_INPUT") {
+        std::fs::copy(&input, &keep).expect("keep the input");
+    }
 
     // As the binary does for its ingest command.
     lakehunt::ingest::memory::keep_freed_memory();

@@ -132,6 +132,7 @@ pub struct Buffers {
     tables: Vec<TableRows>,
     last: usize,
     rows: usize,
+    text_bytes: usize,
 }
 
 impl Buffers {
@@ -148,7 +149,7 @@ impl Buffers {
                 }
             };
         }
-        self.tables[self.last].push(row, time, source);
+        self.text_bytes += self.tables[self.last].push(row, time, source);
         self.rows += 1;
     }
 
@@ -157,9 +158,15 @@ impl Buffers {
         self.rows
     }
 
-    /// The tables, to write their rows out and clear them.
+    /// Text bytes buffered in all tables.
+    pub fn text_bytes(&self) -> usize {
+        self.text_bytes
+    }
+
+    /// The tables, to take their rows out.
     pub fn tables(&mut self) -> &mut [TableRows] {
         self.rows = 0;
+        self.text_bytes = 0;
         &mut self.tables
     }
 }

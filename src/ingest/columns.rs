@@ -1,16 +1,18 @@
-//! A table's buffered rows, column by column ([`TableRows`]), in plain vectors that are
-//! cleared rather than freed at each flush, and gathered into Arrow arrays in Timestamp
-//! order when they are written.
+//! A table's buffered rows, column by column ([`TableRows`]), handed to Arrow without a
+//! copy when they are written.
 //!
-//! Arrow's builders give their memory away with every batch, so each flush grew them again
-//! from nothing (reallocating and copying as they doubled) and then copied every value once
-//! more to sort the batch. Here the vectors keep their capacity, and the sort and the copy
-//! into Arrow are one pass into arrays allocated at their exact size.
+//! Each column is a plain vector that a flush moves into its Arrow array as it is (a
+//! vector becomes an Arrow buffer without a copy), leaving behind an empty vector of the
+//! same capacity. Exports list each table's records nearly in time order, so usually the
+//! rows need no reordering, and each day's batch is a slice of those arrays; otherwise the
+//! arrays are sorted by Timestamp once, with Arrow's `take`. Copying every value into
+//! new arrays in sorted order was a quarter of the time spent on buffered rows.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray};
-use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use datafusion::arrow::compute::take_arrays;
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::error::ArrowError;
 
@@ -18,10 +20,26 @@ use super::buffer::Staged;
 use super::values::{Cell, DAY_NANOS, TextArena};
 use crate::catalog::{KustoType, TableDef, extra_field};
 
-/// Text bytes one written batch holds at most, summed over its columns: Arrow's string
-/// offsets are 32-bit, so a column must stay under 2 GiB, and a day with more text than
-/// this is written as several files.
-const BATCH_TEXT_BYTES: u64 = 1 << 30;
+/// Text bytes buffered in all tables that cause a flush, whatever the row count. Arrow's
+/// string offsets are 32-bit, so a column must stay under 2 GiB: flushing at 1 GiB keeps
+/// every column under that by more than the largest record (16 MiB) that can come after
+/// the last check.
+pub const FLUSH_TEXT_BYTES: usize = 1 << 30;
+
+/// A vector's contents, leaving an empty vector of the same capacity in its place, so the
+/// next rows do not grow it again from nothing.
+fn take_vec<T>(v: &mut Vec<T>) -> Vec<T> {
+    let capacity = v.capacity();
+    std::mem::replace(v, Vec::with_capacity(capacity))
+}
+
+/// Which values are present, as Arrow nulls (`None` when all are).
+fn nulls(present: &[bool]) -> Option<NullBuffer> {
+    if present.iter().all(|&p| p) {
+        return None;
+    }
+    Some(NullBuffer::new(BooleanBuffer::from_iter(present.iter().copied())))
+}
 
 /// Values of one fixed-width type and whether each is present.
 struct Fixed<T> {
@@ -39,81 +57,63 @@ impl<T: Copy + Default> Fixed<T> {
         self.present.push(value.is_some());
     }
 
-    /// The values of rows `order`, and their nulls (`None` when there are none).
-    fn gather(&self, order: &[u32]) -> (Vec<T>, Option<NullBuffer>) {
-        let values = order.iter().map(|&i| self.values[i as usize]).collect();
-        (values, nulls(&self.present, order))
-    }
-
-    fn clear(&mut self) {
-        self.values.clear();
+    /// The values and their nulls, taken out.
+    fn take(&mut self) -> (Vec<T>, Option<NullBuffer>) {
+        let nulls = nulls(&self.present);
         self.present.clear();
+        (take_vec(&mut self.values), nulls)
     }
 }
 
 /// Text values laid end to end.
 struct Text {
     data: Vec<u8>,
-    ends: Vec<usize>,
+    /// Arrow's offsets: 0, then where each value ends.
+    offsets: Vec<i32>,
+    /// Whether each value is present; empty for a column that is never null.
     present: Vec<bool>,
+    nullable: bool,
 }
 
 impl Text {
-    fn new() -> Self {
-        Text { data: Vec::new(), ends: Vec::new(), present: Vec::new() }
+    fn new(nullable: bool) -> Self {
+        Text { data: Vec::new(), offsets: vec![0], present: Vec::new(), nullable }
     }
 
     fn push(&mut self, value: Option<&str>) {
         self.data.extend_from_slice(value.unwrap_or("").as_bytes());
-        self.ends.push(self.data.len());
-        self.present.push(value.is_some());
-    }
-
-    /// The bytes of value `i`.
-    fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.data.get(start..self.ends[i]).unwrap_or_default()
-    }
-
-    /// Values `order` as a string array: their bytes copied end to end, then checked as
-    /// UTF-8 once for the whole array (each value was a `str`, so this cannot fail).
-    fn gather(&self, order: &[u32]) -> Result<ArrayRef, ArrowError> {
-        let bytes = order.iter().map(|&i| self.get(i as usize).len()).sum();
-        let mut values = Vec::with_capacity(bytes);
-        let mut offsets = Vec::with_capacity(order.len() + 1);
-        offsets.push(0i32);
-        for &i in order {
-            values.extend_from_slice(self.get(i as usize));
-            // A batch holds under BATCH_TEXT_BYTES (1 GiB) of text, below i32::MAX.
-            offsets.push(i32::try_from(values.len()).map_err(|_| ArrowError::ComputeError("over 2 GiB of text in one column".into()))?);
+        // Flushes keep a table's text under FLUSH_TEXT_BYTES plus one record, far below
+        // i32::MAX; a longer column saturates, and the array's own check then fails.
+        self.offsets.push(i32::try_from(self.data.len()).unwrap_or(i32::MAX));
+        if self.nullable {
+            self.present.push(value.is_some());
         }
-        // The offsets start at 0 and never decrease, which is all `OffsetBuffer::new` asks.
-        let offsets = OffsetBuffer::new(offsets.into());
-        Ok(Arc::new(StringArray::try_new(offsets, values.into(), nulls(&self.present, order))?))
     }
 
-    fn any_present(&self, order: &[u32]) -> bool {
-        order.iter().any(|&i| self.present[i as usize])
-    }
-
-    fn clear(&mut self) {
-        self.data.clear();
-        self.ends.clear();
+    /// The values as a string array, taken out. Its bytes are checked as UTF-8 once, for
+    /// the whole array (each value was a `str`, so this cannot fail).
+    fn take(&mut self) -> Result<ArrayRef, ArrowError> {
+        if self.offsets.last().is_some_and(|&end| end as usize != self.data.len()) {
+            return Err(ArrowError::ComputeError("over 2 GiB of text in one column".into()));
+        }
+        let nulls = nulls(&self.present);
         self.present.clear();
+        let offsets = take_vec(&mut self.offsets);
+        self.offsets.push(0);
+        // Offsets start at 0 and never decrease, which is all `OffsetBuffer::new` asks.
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(Arc::new(StringArray::try_new(offsets, take_vec(&mut self.data).into(), nulls)?))
     }
-}
 
-fn nulls(present: &[bool], order: &[u32]) -> Option<NullBuffer> {
-    if order.iter().all(|&i| present[i as usize]) {
-        return None;
+    fn any_present(&self) -> bool {
+        self.present.iter().any(|&p| p)
     }
-    Some(NullBuffer::new(order.iter().map(|&i| present[i as usize]).collect::<BooleanBuffer>()))
 }
 
 /// One column of a table, by the Kusto type of the catalog column.
 enum Column {
     /// `string` (never null: a missing string is `""`), or `dynamic`/`guid`/`timespan`.
-    Text(Text, bool),
+    Text(Text),
     Long(Fixed<i64>),
     Int(Fixed<i32>),
     Real(Fixed<f64>),
@@ -124,8 +124,8 @@ enum Column {
 impl Column {
     fn new(ty: KustoType) -> Self {
         match ty {
-            KustoType::String => Column::Text(Text::new(), true),
-            KustoType::Dynamic | KustoType::Guid | KustoType::TimeSpan => Column::Text(Text::new(), false),
+            KustoType::String => Column::Text(Text::new(false)),
+            KustoType::Dynamic | KustoType::Guid | KustoType::TimeSpan => Column::Text(Text::new(true)),
             KustoType::Long => Column::Long(Fixed::new()),
             KustoType::Int => Column::Int(Fixed::new()),
             KustoType::Real => Column::Real(Fixed::new()),
@@ -139,18 +139,18 @@ impl Column {
     /// [`Cell::Source`] ranges index. Returns the text bytes added.
     fn push(&mut self, cell: Cell, arena: &TextArena, source: &str) -> usize {
         match (self, cell) {
-            (Column::Text(t, _), Cell::Text(s, e)) => {
+            (Column::Text(t), Cell::Text(s, e)) => {
                 let value = arena.get(s, e);
                 t.push(Some(value));
                 return value.len();
             }
-            (Column::Text(t, _), Cell::Source(s, e)) => {
+            (Column::Text(t), Cell::Source(s, e)) => {
                 let value = source.get(s as usize..e as usize).unwrap_or("");
                 t.push(Some(value));
                 return value.len();
             }
-            (Column::Text(t, true), _) => t.push(Some("")),
-            (Column::Text(t, false), _) => t.push(None),
+            (Column::Text(t), _) if !t.nullable => t.push(Some("")),
+            (Column::Text(t), _) => t.push(None),
             (Column::Long(c), Cell::Long(v)) => c.push(Some(v)),
             // The converter checked the range.
             (Column::Int(c), Cell::Long(v)) => c.push(i32::try_from(v).ok()),
@@ -166,40 +166,31 @@ impl Column {
         0
     }
 
-    fn gather(&self, order: &[u32]) -> Result<ArrayRef, ArrowError> {
+    /// The column's values as an array, taken out.
+    fn take(&mut self) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
-            Column::Text(t, _) => t.gather(order)?,
+            Column::Text(t) => t.take()?,
             Column::Long(c) => {
-                let (values, nulls) = c.gather(order);
+                let (values, nulls) = c.take();
                 Arc::new(Int64Array::try_new(values.into(), nulls)?)
             }
             Column::Int(c) => {
-                let (values, nulls) = c.gather(order);
+                let (values, nulls) = c.take();
                 Arc::new(Int32Array::try_new(values.into(), nulls)?)
             }
             Column::Real(c) => {
-                let (values, nulls) = c.gather(order);
+                let (values, nulls) = c.take();
                 Arc::new(Float64Array::try_new(values.into(), nulls)?)
             }
             Column::Bool(c) => {
-                let (values, nulls) = c.gather(order);
+                let (values, nulls) = c.take();
                 Arc::new(BooleanArray::new(values.into_iter().collect(), nulls))
             }
             Column::Time(c) => {
-                let (values, nulls) = c.gather(order);
+                let (values, nulls) = c.take();
                 Arc::new(TimestampNanosecondArray::try_new(values.into(), nulls)?.with_timezone("UTC"))
             }
         })
-    }
-
-    fn clear(&mut self) {
-        match self {
-            Column::Text(t, _) => t.clear(),
-            Column::Long(c) | Column::Time(c) => c.clear(),
-            Column::Int(c) => c.clear(),
-            Column::Real(c) => c.clear(),
-            Column::Bool(c) => c.clear(),
-        }
     }
 }
 
@@ -209,15 +200,13 @@ pub struct TableRows {
     columns: Vec<Column>,
     extra: Text,
     times: Vec<i64>,
-    /// Text bytes of each row, to cut batches under [`BATCH_TEXT_BYTES`].
-    text_bytes: Vec<u32>,
 }
 
 impl TableRows {
     /// No rows of `table`.
     pub fn new(table: &'static TableDef) -> Self {
         let columns = table.columns.iter().map(|c| Column::new(c.ty)).collect();
-        TableRows { table, columns, extra: Text::new(), times: Vec::new(), text_bytes: Vec::new() }
+        TableRows { table, columns, extra: Text::new(true), times: Vec::new() }
     }
 
     /// The table.
@@ -226,8 +215,8 @@ impl TableRows {
     }
 
     /// Appends a good row whose Timestamp is `time`; `source` is the text it was parsed
-    /// from.
-    pub fn push(&mut self, row: &Staged, time: i64, source: &str) {
+    /// from. Returns the row's text bytes.
+    pub fn push(&mut self, row: &Staged, time: i64, source: &str) -> usize {
         let mut bytes = 0;
         for (column, cell) in self.columns.iter_mut().zip(&row.cells) {
             bytes += column.push(*cell, &row.arena, source);
@@ -236,60 +225,56 @@ impl TableRows {
         bytes += extra.as_ref().map_or(0, String::len);
         self.extra.push(extra.as_deref());
         self.times.push(time);
-        self.text_bytes.push(u32::try_from(bytes).unwrap_or(u32::MAX));
+        bytes
     }
 
-    /// The rows in Timestamp order (a stable sort: equal times keep their input order), cut
-    /// into runs of one day each, and a run into several when its text is over
-    /// [`BATCH_TEXT_BYTES`]. Each run is (days since 1970, row numbers).
-    pub fn runs(&self) -> Vec<(i64, Vec<u32>)> {
-        self.runs_within(BATCH_TEXT_BYTES)
-    }
-
-    fn runs_within(&self, text_bytes: u64) -> Vec<(i64, Vec<u32>)> {
-        // A flush holds at most `MAX_FLUSH_ROWS` rows, far below u32::MAX.
-        let mut order: Vec<u32> = (0..self.times.len() as u32).collect();
-        if !self.times.is_sorted() {
-            order.sort_by_key(|&i| self.times[i as usize]);
+    /// Takes every row out, in Timestamp order (a stable sort: equal times keep their
+    /// input order), as one batch of the table's file schema per day (days since 1970),
+    /// with `_extra` only on a day where a row has unknown keys. The table is left empty,
+    /// with its memory kept for the next rows.
+    pub fn take_days(&mut self) -> Result<Vec<(i64, RecordBatch)>, ArrowError> {
+        let mut arrays = self.columns.iter_mut().map(Column::take).collect::<Result<Vec<_>, _>>()?;
+        let with_extra = self.extra.any_present();
+        let extra = self.extra.take()?;
+        if with_extra {
+            arrays.push(extra);
         }
-        let mut runs: Vec<(i64, Vec<u32>)> = Vec::new();
-        let mut bytes = 0u64;
-        for i in order {
-            let day = self.times[i as usize].div_euclid(DAY_NANOS);
-            let row_bytes = u64::from(self.text_bytes[i as usize]);
-            match runs.last_mut() {
-                Some((d, rows)) if *d == day && bytes + row_bytes <= text_bytes => {
-                    rows.push(i);
-                    bytes += row_bytes;
-                }
-                _ => {
-                    runs.push((day, vec![i]));
-                    bytes = row_bytes;
-                }
+        let mut times = std::mem::take(&mut self.times);
+        if !times.is_sorted() {
+            // A flush holds at most `MAX_FLUSH_ROWS` rows, far below u32::MAX.
+            let mut order: Vec<u32> = (0..times.len() as u32).collect();
+            order.sort_by_key(|&i| times[i as usize]);
+            arrays = take_arrays(&arrays, &UInt32Array::from(order), None)?;
+            times.sort();
+        }
+        let mut days = Vec::new();
+        for (day, start, len) in day_runs(&times) {
+            let mut columns: Vec<ArrayRef> = arrays.iter().map(|a| a.slice(start, len)).collect();
+            let mut fields: Vec<Field> = self.table.file_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+            if with_extra && columns.last().is_some_and(|e| e.null_count() < len) {
+                fields.push(extra_field());
+            } else if with_extra {
+                columns.pop();
             }
+            days.push((day, RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?));
         }
-        runs
+        times.clear();
+        self.times = times;
+        Ok(days)
     }
+}
 
-    /// Rows `order` as a batch of the table's file schema, with `_extra` only when one of
-    /// them has unknown keys.
-    pub fn batch(&self, order: &[u32]) -> Result<RecordBatch, ArrowError> {
-        let mut arrays = self.columns.iter().map(|c| c.gather(order)).collect::<Result<Vec<_>, _>>()?;
-        let mut fields: Vec<Field> = self.table.file_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-        if self.extra.any_present(order) {
-            fields.push(extra_field());
-            arrays.push(self.extra.gather(order)?);
+/// Sorted times cut into days: (days since 1970, first row, rows).
+fn day_runs(times: &[i64]) -> Vec<(i64, usize, usize)> {
+    let mut runs: Vec<(i64, usize, usize)> = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        let day = t.div_euclid(DAY_NANOS);
+        match runs.last_mut() {
+            Some((d, _, len)) if *d == day => *len += 1,
+            _ => runs.push((day, i, 1)),
         }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }
-
-    /// Forgets every row, keeping the memory for the next ones.
-    pub fn clear(&mut self) {
-        self.columns.iter_mut().for_each(Column::clear);
-        self.extra.clear();
-        self.times.clear();
-        self.text_bytes.clear();
-    }
+    runs
 }
 
 #[cfg(test)]
@@ -312,23 +297,27 @@ mod tests {
         row
     }
 
+    fn names(batch: &RecordBatch) -> Vec<Option<&str>> {
+        batch.column_by_name("DeviceName").expect("column").as_string::<i32>().iter().collect()
+    }
+
     #[test]
     fn rows_come_out_sorted_split_by_day_and_reusable() {
         let table = Catalog.table("DeviceInfo").expect("catalog");
         let mut rows = TableRows::new(table);
         let day = DAY_NANOS;
-        rows.push(&staged(table, day + 5, "b", false), day + 5, "");
+        assert_eq!(rows.push(&staged(table, day + 5, "bb", false), day + 5, ""), 2, "text bytes of the row");
         rows.push(&staged(table, 3, "a", true), 3, "");
         rows.push(&staged(table, day + 1, "c", false), day + 1, "");
         rows.push(&staged(table, day + 1, "d", false), day + 1, "");
-        let runs = rows.runs();
-        assert_eq!(runs, vec![(0, vec![1]), (1, vec![2, 3, 0])]);
-        let first = rows.batch(&runs[0].1).expect("batch");
+        let days = rows.take_days().expect("batches");
+        assert_eq!(days.iter().map(|(d, b)| (*d, b.num_rows())).collect::<Vec<_>>(), vec![(0, 1), (1, 3)]);
+        let (first, second) = (&days[0].1, &days[1].1);
         assert!(first.schema().field_with_name("_extra").is_ok(), "the day with unknown keys has _extra");
-        let second = rows.batch(&runs[1].1).expect("batch");
+        assert_eq!(first.column_by_name("_extra").expect("column").as_string::<i32>().value(0), r#"{"Unknown":1}"#);
         assert!(second.schema().field_with_name("_extra").is_err(), "the other day does not");
-        let names = second.column_by_name("DeviceName").expect("column").as_string::<i32>();
-        assert_eq!(names.iter().collect::<Vec<_>>(), vec![Some("c"), Some("d"), Some("b")]);
+        // Equal times keep their input order.
+        assert_eq!(names(second), vec![Some("c"), Some("d"), Some("bb")]);
         let times = second.column_by_name("Timestamp").expect("column").as_primitive::<TimestampNanosecondType>();
         assert_eq!(times.values().to_vec(), vec![day + 1, day + 1, day + 5]);
         // A string column never holds null; other columns do when the value is missing.
@@ -336,21 +325,34 @@ mod tests {
         assert_eq!((os.null_count(), os.as_string::<i32>().value(0)), (0, ""));
         let joined = second.column_by_name("IsAzureADJoined").expect("column");
         assert_eq!(joined.null_count(), 3);
-        rows.clear();
-        assert_eq!(rows.runs(), vec![]);
+        // Taking leaves the table empty and ready for new rows.
+        assert!(rows.take_days().expect("batches").is_empty());
         rows.push(&staged(table, 7, "e", false), 7, "");
-        assert_eq!(rows.runs(), vec![(0, vec![0])]);
+        let again = rows.take_days().expect("batches");
+        assert_eq!(again.len(), 1);
+        assert_eq!(names(&again[0].1), vec![Some("e")]);
     }
 
     #[test]
-    fn a_day_with_more_text_than_a_batch_holds_is_cut() {
+    fn rows_in_order_are_sliced_by_day() {
         let table = Catalog.table("DeviceInfo").expect("catalog");
         let mut rows = TableRows::new(table);
-        for (t, name) in [(1, "aaaa"), (2, "bbbb"), (3, "cccc"), (4, "dd")] {
+        for (t, name) in [(1, "a"), (2, "b"), (DAY_NANOS, "c"), (3 * DAY_NANOS, "d"), (3 * DAY_NANOS + 1, "e")] {
             rows.push(&staged(table, t, name, false), t, "");
         }
-        // Four bytes of text a row (two for the last): two rows fit in ten bytes, not three.
-        assert_eq!(rows.runs_within(10), vec![(0, vec![0, 1]), (0, vec![2, 3])]);
-        assert_eq!(rows.runs_within(3), vec![(0, vec![0]), (0, vec![1]), (0, vec![2]), (0, vec![3])]);
+        let days = rows.take_days().expect("batches");
+        assert_eq!(days.iter().map(|(d, _)| *d).collect::<Vec<_>>(), vec![0, 1, 3]);
+        assert_eq!(names(&days[0].1), vec![Some("a"), Some("b")]);
+        assert_eq!(names(&days[2].1), vec![Some("d"), Some("e")]);
+    }
+
+    #[test]
+    fn a_column_over_the_offset_range_is_an_error_not_a_panic() {
+        let mut text = Text::new(false);
+        text.push(Some("abc"));
+        // As if the column had grown past i32::MAX: the saturated offset no longer matches.
+        text.offsets.push(i32::MAX);
+        text.data.push(b'x');
+        assert!(text.take().is_err());
     }
 }

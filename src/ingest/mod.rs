@@ -2,9 +2,10 @@
 //! of them gzip'd) into the lake of DESIGN.md §3, with nothing lost ([`ingest`]). Records
 //! are parsed into staged rows, buffered per table in column vectors ([`columns`]), flushed
 //! to sorted Parquet files per (table, day) when [`FLUSH_ROWS`] rows (or
-//! [`IngestConfig::flush_rows`]) are buffered, and published together when the run commits
-//! ([`txn`]). Bad records go to the run's quarantine file with their reason; unknown columns
-//! go to `_extra`; a file whose bytes were ingested before is skipped.
+//! [`IngestConfig::flush_rows`]) or a GiB of text are buffered, and published together
+//! when the run commits ([`txn`]). Bad records go to the run's quarantine file with their
+//! reason; unknown columns go to `_extra`; a file whose bytes were ingested before is
+//! skipped.
 
 mod buffer;
 mod columns;
@@ -335,22 +336,20 @@ impl Work<'_> {
         Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
     }
 
-    /// Writes every table's buffered rows, one pending file per day (or more, for a day of
-    /// over a GiB of text), and counts the rows and days in the report (here rather than
+    /// Writes every table's buffered rows, one pending file per day, and counts the rows and days in the report (here rather than
     /// per row, which cost a map lookup each).
     fn flush(&mut self) -> Result<(), IngestError> {
         for rows in self.buffers.tables() {
             let table = rows.table().name;
-            for (day, order) in rows.runs() {
-                let batch = rows.batch(&order).map_err(|source| IngestError::Arrow { table: table.to_string(), source })?;
+            let days = rows.take_days().map_err(|source| IngestError::Arrow { table: table.to_string(), source })?;
+            for (day, batch) in days {
                 let day = values::day_name(day);
                 self.run.write(self.lake, table, &day, &batch)?;
                 let counts = self.report.tables.entry(table).or_default();
-                counts.rows += order.len() as u64;
+                counts.rows += batch.num_rows() as u64;
                 counts.days.insert(day);
                 counts.files += 1;
             }
-            rows.clear();
         }
         Ok(())
     }
@@ -407,7 +406,7 @@ impl RowSink for FileSink<'_, '_> {
             }
         }
         w.buffers.push(table, row, time, source);
-        if w.buffers.rows() >= w.flush_rows
+        if (w.buffers.rows() >= w.flush_rows || w.buffers.text_bytes() >= columns::FLUSH_TEXT_BYTES)
             && w.failure.is_none()
             && let Err(e) = w.flush()
         {
