@@ -83,7 +83,7 @@ impl Text {
     fn push(&mut self, value: Option<&str>) {
         self.data.extend_from_slice(value.unwrap_or("").as_bytes());
         // Flushes keep a table's text under FLUSH_TEXT_BYTES plus one record, far below
-        // i32::MAX; a longer column saturates, and the array's own check then fails.
+        // i32::MAX; were a column longer, its offset would saturate and `take` refuse it.
         self.offsets.push(i32::try_from(self.data.len()).unwrap_or(i32::MAX));
         if self.nullable {
             self.present.push(value.is_some());
@@ -231,7 +231,8 @@ impl TableRows {
     /// Takes every row out, in Timestamp order (a stable sort: equal times keep their
     /// input order), as one batch of the table's file schema per day (days since 1970),
     /// with `_extra` only on a day where a row has unknown keys. The table is left empty,
-    /// with its memory kept for the next rows.
+    /// with its memory kept for the next rows. An error (a column over 2 GiB, which the
+    /// flush threshold rules out) leaves the table half taken: the run is abandoned.
     pub fn take_days(&mut self) -> Result<Vec<(i64, RecordBatch)>, ArrowError> {
         let mut arrays = self.columns.iter_mut().map(Column::take).collect::<Result<Vec<_>, _>>()?;
         let with_extra = self.extra.any_present();
