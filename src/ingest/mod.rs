@@ -336,8 +336,8 @@ impl Work<'_> {
         Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
     }
 
-    /// Writes every table's buffered rows, one pending file per day, and counts the rows and days in the report (here rather than
-    /// per row, which cost a map lookup each).
+    /// Writes every table's buffered rows, one pending file per day, and counts the rows and
+    /// days in the report (here rather than per row, which cost a map lookup each).
     fn flush(&mut self) -> Result<(), IngestError> {
         for rows in self.buffers.tables() {
             let table = rows.table().name;
