@@ -1,10 +1,10 @@
-//! Rows on their way to Parquet: a record staged column by column ([`Staged`]), and the
-//! tables' buffered rows ([`Buffers`]) that staged rows are appended to once the whole
-//! record is known to be good.
+//! Rows on their way to Parquet: what is known of a record besides its values
+//! ([`Staged`]: its table, its first fault, its unknown keys), and the tables' buffered
+//! rows ([`Buffers`]), which a record's values go straight into as they are parsed.
 
 use super::columns::TableRows;
-use super::values::{Cell, TextArena, TypeError};
-use crate::catalog::TableDef;
+use super::values::TypeError;
+use crate::catalog::{Catalog, TableDef};
 
 /// Why a record cannot become a row (the parse itself succeeded).
 #[derive(Debug, Clone, PartialEq)]
@@ -24,22 +24,18 @@ pub enum RowFault {
     UnknownCategory(String),
 }
 
-/// One record's values, in catalog column order, plus its unknown keys.
+/// A record besides its values, which are in its table's [`TableRows`].
 #[derive(Debug, Default, Clone)]
 pub struct Staged {
     /// The table, once known.
     pub table: Option<&'static TableDef>,
-    /// One cell per catalog column.
-    pub cells: Vec<Cell>,
-    /// The text of the text cells.
-    pub arena: TextArena,
     /// Unknown keys and their values as JSON text, in record order.
     pub extra: Vec<(String, String)>,
     /// `TimeGenerated` (Log Analytics copies), the Timestamp when there is none.
     pub time_generated: Option<i64>,
     /// The first fault found; the record goes to quarantine.
     pub fault: Option<RowFault>,
-    /// The row's Timestamp, set by [`Staged::finish`].
+    /// The row's Timestamp, set by [`Buffers::finish`].
     time: Option<i64>,
     /// The first line of the record in its file.
     pub line: u64,
@@ -49,11 +45,6 @@ impl Staged {
     /// Clears the record and sets its table (when known).
     pub fn reset(&mut self, table: Option<&'static TableDef>, line: u64) {
         self.table = table;
-        self.cells.clear();
-        if let Some(t) = table {
-            self.cells.resize(t.columns.len(), Cell::Null);
-        }
-        self.arena.clear();
         self.extra.clear();
         self.time_generated = None;
         self.fault = None;
@@ -61,112 +52,95 @@ impl Staged {
         self.line = line;
     }
 
-    /// Sets the table after the record began (the category came after other keys).
-    pub fn set_table(&mut self, table: &'static TableDef) {
-        self.table = Some(table);
-        self.cells.resize(table.columns.len(), Cell::Null);
-    }
-
     /// Records a fault; the first one is the one reported.
     pub fn fail(&mut self, fault: RowFault) {
         self.fault.get_or_insert(fault);
     }
 
-    /// Checks what only the whole record can tell: that it has a Timestamp. `TimeGenerated`
-    /// stands in for a missing one; when both exist and differ, it is kept in `_extra`.
-    pub fn finish(&mut self) {
-        let Some(table) = self.table else {
-            self.fail(RowFault::NoCategory);
-            return;
-        };
-        let Some(ts) = table.column_index("Timestamp") else {
-            self.fail(RowFault::MissingTimestamp);
-            return;
-        };
-        self.time = match (self.cells[ts], self.time_generated) {
-            (Cell::Time(t), Some(g)) if t != g => {
-                self.extra.push(("TimeGenerated".into(), format!("\"{}\"", crate::output::format_datetime(g))));
-                Some(t)
-            }
-            (Cell::Time(t), _) => Some(t),
-            (_, Some(g)) => {
-                self.cells[ts] = Cell::Time(g);
-                Some(g)
-            }
-            (_, None) => {
-                self.fail(RowFault::MissingTimestamp);
-                None
-            }
-        };
-    }
-
-    /// The row's Timestamp (after [`Staged::finish`] found one).
+    /// The row's Timestamp (after [`Buffers::finish`] kept the row).
     pub fn timestamp(&self) -> Option<i64> {
         self.time
     }
-
-    /// The `_extra` JSON object text, or `None` when the record had no unknown keys.
-    pub fn extra_json(&self) -> Option<String> {
-        if self.extra.is_empty() {
-            return None;
-        }
-        let mut out = String::from("{");
-        for (i, (k, v)) in self.extra.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            // A key serialises as a JSON string without fail.
-            out.push_str(&serde_json::to_string(k).unwrap_or_default());
-            out.push(':');
-            out.push_str(v);
-        }
-        out.push('}');
-        Some(out)
-    }
 }
 
-/// Every table's pending rows, in table name order (the order files are written in); the
-/// previous row's table is tried first.
+/// Every table's pending rows, by the table's position in the catalog.
 #[derive(Default)]
 pub struct Buffers {
-    tables: Vec<TableRows>,
-    last: usize,
+    tables: Vec<Option<TableRows>>,
+    /// Tables given rows since the last commit or rollback.
+    touched: Vec<usize>,
     rows: usize,
-    text_bytes: usize,
 }
 
 impl Buffers {
-    /// Appends a good row of `table` whose Timestamp is `time`, parsed from `source`.
-    pub fn push(&mut self, table: &'static TableDef, row: &Staged, time: i64, source: &str) {
-        let hit = |t: &TableRows| std::ptr::eq(t.table(), table);
-        if !self.tables.get(self.last).is_some_and(hit) {
-            self.last = match self.tables.iter().position(hit) {
-                Some(i) => i,
-                None => {
-                    let at = self.tables.partition_point(|t| t.table().name < table.name);
-                    self.tables.insert(at, TableRows::new(table));
-                    at
-                }
-            };
-        }
-        self.text_bytes += self.tables[self.last].push(row, time, source);
-        self.rows += 1;
+    /// The position of `table` in the catalog (`None` for a table from elsewhere).
+    pub fn index_of(table: &'static TableDef) -> Option<usize> {
+        Catalog.tables().iter().position(|t| std::ptr::eq(t, table))
     }
 
-    /// Rows buffered in all tables.
+    /// The rows of the catalog's table `index`, to add to.
+    pub fn table(&mut self, index: usize) -> &mut TableRows {
+        if index >= self.tables.len() {
+            self.tables.resize_with(index + 1, || None);
+        }
+        if !self.touched.contains(&index) {
+            self.touched.push(index);
+        }
+        // The slot exists: the vector was just grown to hold `index`.
+        let slot = &mut self.tables[index];
+        slot.get_or_insert_with(|| TableRows::new(&Catalog.tables()[index]))
+    }
+
+    /// Ends the row that `row` describes, which was built in the catalog's table `index`:
+    /// kept, with its Timestamp set in `row`, unless it has a fault or no Timestamp
+    /// (then its fault says why, and its values are taken back).
+    pub fn finish(&mut self, index: usize, row: &mut Staged) {
+        let rows = self.table(index);
+        if row.fault.is_some() {
+            rows.discard_row();
+            return;
+        }
+        row.time = rows.finish_row(row.time_generated, &mut row.extra);
+        match row.time {
+            Some(_) => self.rows += 1,
+            None => row.fail(RowFault::MissingTimestamp),
+        }
+    }
+
+    /// Keeps every finished row.
+    pub fn commit(&mut self) {
+        for i in self.touched.drain(..) {
+            if let Some(Some(t)) = self.tables.get_mut(i) {
+                t.commit();
+            }
+        }
+    }
+
+    /// Takes back every row since the last commit, and any row being built.
+    pub fn rollback(&mut self) {
+        for i in self.touched.drain(..) {
+            if let Some(Some(t)) = self.tables.get_mut(i) {
+                self.rows -= t.rollback();
+            }
+        }
+    }
+
+    /// Finished rows buffered in all tables.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    /// Text bytes buffered in all tables.
+    /// Text bytes buffered in all tables (an overestimate: see [`TableRows::text_bytes`]).
     pub fn text_bytes(&self) -> usize {
-        self.text_bytes
+        self.tables.iter().flatten().map(TableRows::text_bytes).sum()
     }
 
-    /// The tables, to take their rows out.
-    pub fn tables(&mut self) -> &mut [TableRows] {
+    /// The tables that have rows, in table name order (the order files are written in), to
+    /// take their rows out. Every row must be committed.
+    pub fn tables(&mut self) -> Vec<&mut TableRows> {
         self.rows = 0;
-        self.text_bytes = 0;
-        &mut self.tables
+        let mut tables: Vec<&mut TableRows> = self.tables.iter_mut().flatten().filter(|t| t.rows() > 0).collect();
+        tables.sort_by_key(|t| t.table().name);
+        tables
     }
 }

@@ -16,7 +16,6 @@ use datafusion::arrow::compute::take_arrays;
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::error::ArrowError;
 
-use super::buffer::Staged;
 use super::values::{Cell, DAY_NANOS, TextArena};
 use crate::catalog::{KustoType, TableDef, extra_field};
 
@@ -57,6 +56,16 @@ impl<T: Copy + Default> Fixed<T> {
         self.present.push(value.is_some());
     }
 
+    fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.present.truncate(len);
+    }
+
+    /// The value of row `i`, when it is present.
+    fn get(&self, i: usize) -> Option<T> {
+        self.present.get(i).copied().filter(|&p| p).and_then(|_| self.values.get(i).copied())
+    }
+
     /// The values and their nulls, taken out.
     fn take(&mut self) -> (Vec<T>, Option<NullBuffer>) {
         let nulls = nulls(&self.present);
@@ -88,6 +97,21 @@ impl Text {
         if self.nullable {
             self.present.push(value.is_some());
         }
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len >= self.len() {
+            return;
+        }
+        self.offsets.truncate(len + 1);
+        // `len` is below the old length, so `offsets` still has an entry at `len`. A saturated offset (a column over i32::MAX) keeps the data; `take` refuses it.
+        let end = usize::try_from(self.offsets[len]).unwrap_or(self.data.len());
+        self.data.truncate(end);
+        self.present.truncate(len);
     }
 
     /// The values as a string array, taken out. Its bytes are checked as UTF-8 once, for
@@ -135,17 +159,11 @@ impl Column {
     }
 
     /// Appends a cell that [`super::values`] converted for this column's type; a cell of
-    /// another kind cannot arise and is stored as null. `source` is the text that
-    /// [`Cell::Source`] ranges index. Returns the text bytes added.
-    fn push(&mut self, cell: Cell, arena: &TextArena, source: &str) -> usize {
+    /// another kind cannot arise and is stored as null. Returns the text bytes added.
+    fn push(&mut self, cell: Cell, arena: &TextArena) -> usize {
         match (self, cell) {
             (Column::Text(t), Cell::Text(s, e)) => {
                 let value = arena.get(s, e);
-                t.push(Some(value));
-                return value.len();
-            }
-            (Column::Text(t), Cell::Source(s, e)) => {
-                let value = source.get(s as usize..e as usize).unwrap_or("");
                 t.push(Some(value));
                 return value.len();
             }
@@ -164,6 +182,27 @@ impl Column {
             (Column::Time(c), _) => c.push(None),
         }
         0
+    }
+
+    /// Rows held.
+    fn len(&self) -> usize {
+        match self {
+            Column::Text(t) => t.len(),
+            Column::Long(c) | Column::Time(c) => c.values.len(),
+            Column::Int(c) => c.values.len(),
+            Column::Real(c) => c.values.len(),
+            Column::Bool(c) => c.values.len(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Column::Text(t) => t.truncate(len),
+            Column::Long(c) | Column::Time(c) => c.truncate(len),
+            Column::Int(c) => c.truncate(len),
+            Column::Real(c) => c.truncate(len),
+            Column::Bool(c) => c.truncate(len),
+        }
     }
 
     /// The column's values as an array, taken out.
@@ -194,19 +233,33 @@ impl Column {
     }
 }
 
-/// The rows of one table not yet written, of any days.
+/// The rows of one table not yet written, of any days, and the row being built.
+///
+/// A record's values go straight into the columns as they are parsed ([`TableRows::set`],
+/// [`TableRows::set_text`]), in whatever order its keys come; [`TableRows::finish_row`] then
+/// gives every column the record did not name its empty value. Rows are kept only once
+/// committed ([`TableRows::commit`]): a value that turns out broken is taken back whole
+/// ([`TableRows::rollback`]), a bad record alone ([`TableRows::discard_row`]).
 pub struct TableRows {
     table: &'static TableDef,
     columns: Vec<Column>,
     extra: Text,
     times: Vec<i64>,
+    /// The Timestamp column, if the table has one.
+    timestamp: Option<usize>,
+    /// Rows kept whatever happens to the value being parsed.
+    committed: usize,
+    /// Text bytes appended since the last take, counting values later taken back: an
+    /// overestimate, which only makes a flush come sooner.
+    text_bytes: usize,
 }
 
 impl TableRows {
     /// No rows of `table`.
     pub fn new(table: &'static TableDef) -> Self {
         let columns = table.columns.iter().map(|c| Column::new(c.ty)).collect();
-        TableRows { table, columns, extra: Text::new(true), times: Vec::new() }
+        let timestamp = table.column_index("Timestamp");
+        TableRows { table, columns, extra: Text::new(true), times: Vec::new(), timestamp, committed: 0, text_bytes: 0 }
     }
 
     /// The table.
@@ -214,18 +267,106 @@ impl TableRows {
         self.table
     }
 
-    /// Appends a good row whose Timestamp is `time`; `source` is the text it was parsed
-    /// from. Returns the row's text bytes.
-    pub fn push(&mut self, row: &Staged, time: i64, source: &str) -> usize {
-        let mut bytes = 0;
-        for (column, cell) in self.columns.iter_mut().zip(&row.cells) {
-            bytes += column.push(*cell, &row.arena, source);
+    /// Finished rows (committed or not).
+    pub fn rows(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Text bytes appended since the last take.
+    pub fn text_bytes(&self) -> usize {
+        self.text_bytes
+    }
+
+    /// Gives column `col` the value `cell` in the row being built, replacing one the row
+    /// already gave it (a key that comes twice: the last one wins, as when the record is
+    /// read into a map).
+    pub fn set(&mut self, col: usize, cell: Cell, arena: &TextArena) {
+        let row = self.times.len();
+        let Some(column) = self.columns.get_mut(col) else { return };
+        column.truncate(row);
+        self.text_bytes += column.push(cell, arena);
+    }
+
+    /// Gives text column `col` the text `s` in the row being built (see [`TableRows::set`]).
+    /// The column must be a text column ([`super::values::kept_as_text`]); for any other,
+    /// this does nothing and the column stays empty in this row.
+    pub fn set_text(&mut self, col: usize, s: &str) {
+        let row = self.times.len();
+        if let Some(Column::Text(t)) = self.columns.get_mut(col) {
+            t.truncate(row);
+            t.push(Some(s));
+            self.text_bytes += s.len();
         }
-        let extra = row.extra_json();
-        bytes += extra.as_ref().map_or(0, String::len);
+    }
+
+    /// Ends the row being built: the Timestamp (or `time_generated` when the record has
+    /// none; when both exist and differ, `TimeGenerated` joins `extra`), the empty value
+    /// for every column the record did not name, and `extra` (unknown keys and their JSON
+    /// values) as `_extra`. Returns the row's Timestamp; without one, the row is discarded.
+    pub fn finish_row(&mut self, time_generated: Option<i64>, extra: &mut Vec<(String, String)>) -> Option<i64> {
+        let row = self.times.len();
+        let Some(ts) = self.timestamp else {
+            self.discard_row();
+            return None;
+        };
+        let time = match (self.time_at(ts, row), time_generated) {
+            (Some(t), Some(g)) if t != g => {
+                extra.push(("TimeGenerated".into(), format!("\"{}\"", crate::output::format_datetime(g))));
+                t
+            }
+            (Some(t), _) => t,
+            (None, Some(g)) => {
+                self.set(ts, Cell::Time(g), &TextArena::default());
+                g
+            }
+            (None, None) => {
+                self.discard_row();
+                return None;
+            }
+        };
+        for column in &mut self.columns {
+            if column.len() == row {
+                self.text_bytes += column.push(Cell::Null, &TextArena::default());
+            }
+        }
+        let extra = extra_json(extra);
+        self.text_bytes += extra.as_ref().map_or(0, String::len);
         self.extra.push(extra.as_deref());
         self.times.push(time);
-        bytes
+        Some(time)
+    }
+
+    /// The Timestamp column's value in row `row`, if set.
+    fn time_at(&self, ts: usize, row: usize) -> Option<i64> {
+        match self.columns.get(ts) {
+            Some(Column::Time(c)) => c.get(row),
+            _ => None,
+        }
+    }
+
+    /// Takes back the values of the row being built.
+    pub fn discard_row(&mut self) {
+        let row = self.times.len();
+        for column in &mut self.columns {
+            column.truncate(row);
+        }
+    }
+
+    /// Keeps every finished row.
+    pub fn commit(&mut self) {
+        self.committed = self.times.len();
+    }
+
+    /// Takes back every row since the last commit, and the row being built; returns how
+    /// many finished rows that was.
+    pub fn rollback(&mut self) -> usize {
+        let (rows, keep) = (self.times.len(), self.committed);
+        for column in &mut self.columns {
+            column.truncate(keep);
+        }
+        self.extra.truncate(keep);
+        self.times.truncate(keep);
+        rows - keep
     }
 
     /// Takes every row out, in Timestamp order (a stable sort: equal times keep their
@@ -261,8 +402,30 @@ impl TableRows {
         }
         times.clear();
         self.times = times;
+        self.committed = 0;
+        self.text_bytes = 0;
         Ok(days)
     }
+}
+
+/// Unknown keys and their JSON values as the `_extra` JSON object text; `None` when there
+/// are none.
+fn extra_json(extra: &[(String, String)]) -> Option<String> {
+    if extra.is_empty() {
+        return None;
+    }
+    let mut out = String::from("{");
+    for (i, (k, v)) in extra.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // A key serialises as a JSON string without fail.
+        out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        out.push(':');
+        out.push_str(v);
+    }
+    out.push('}');
+    Some(out)
 }
 
 /// Sorted times cut into days: (days since 1970, first row, rows).
@@ -285,17 +448,16 @@ mod tests {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::TimestampNanosecondType;
 
-    fn staged(table: &'static TableDef, time: i64, name: &str, extra: bool) -> Staged {
-        let mut row = Staged::default();
-        row.reset(Some(table), 1);
-        let ts = table.column_index("Timestamp").expect("column");
-        let dn = table.column_index("DeviceName").expect("column");
-        row.cells[ts] = Cell::Time(time);
-        row.cells[dn] = row.arena.push(name);
-        if extra {
-            row.extra.push(("Unknown".into(), "1".into()));
-        }
-        row
+    /// Builds and finishes a row of `rows` with a Timestamp, a DeviceName and perhaps an
+    /// unknown key; returns the text bytes it added.
+    fn push(rows: &mut TableRows, time: i64, name: &str, extra: bool) -> usize {
+        let table = rows.table();
+        let before = rows.text_bytes();
+        rows.set(table.column_index("Timestamp").expect("column"), Cell::Time(time), &TextArena::default());
+        rows.set_text(table.column_index("DeviceName").expect("column"), name);
+        let mut unknown = if extra { vec![("Unknown".to_string(), "1".to_string())] } else { Vec::new() };
+        assert_eq!(rows.finish_row(None, &mut unknown), Some(time));
+        rows.text_bytes() - before
     }
 
     fn names(batch: &RecordBatch) -> Vec<Option<&str>> {
@@ -307,10 +469,10 @@ mod tests {
         let table = Catalog.table("DeviceInfo").expect("catalog");
         let mut rows = TableRows::new(table);
         let day = DAY_NANOS;
-        assert_eq!(rows.push(&staged(table, day + 5, "bb", false), day + 5, ""), 2, "text bytes of the row");
-        rows.push(&staged(table, 3, "a", true), 3, "");
-        rows.push(&staged(table, day + 1, "c", false), day + 1, "");
-        rows.push(&staged(table, day + 1, "d", false), day + 1, "");
+        assert_eq!(push(&mut rows, day + 5, "bb", false), 2, "text bytes of the row");
+        push(&mut rows, 3, "a", true);
+        push(&mut rows, day + 1, "c", false);
+        push(&mut rows, day + 1, "d", false);
         let days = rows.take_days().expect("batches");
         assert_eq!(days.iter().map(|(d, b)| (*d, b.num_rows())).collect::<Vec<_>>(), vec![(0, 1), (1, 3)]);
         let (first, second) = (&days[0].1, &days[1].1);
@@ -328,7 +490,7 @@ mod tests {
         assert_eq!(joined.null_count(), 3);
         // Taking leaves the table empty and ready for new rows.
         assert!(rows.take_days().expect("batches").is_empty());
-        rows.push(&staged(table, 7, "e", false), 7, "");
+        push(&mut rows, 7, "e", false);
         let again = rows.take_days().expect("batches");
         assert_eq!(again.len(), 1);
         assert_eq!(names(&again[0].1), vec![Some("e")]);
@@ -339,12 +501,66 @@ mod tests {
         let table = Catalog.table("DeviceInfo").expect("catalog");
         let mut rows = TableRows::new(table);
         for (t, name) in [(1, "a"), (2, "b"), (DAY_NANOS, "c"), (3 * DAY_NANOS, "d"), (3 * DAY_NANOS + 1, "e")] {
-            rows.push(&staged(table, t, name, false), t, "");
+            push(&mut rows, t, name, false);
         }
         let days = rows.take_days().expect("batches");
         assert_eq!(days.iter().map(|(d, _)| *d).collect::<Vec<_>>(), vec![0, 1, 3]);
         assert_eq!(names(&days[0].1), vec![Some("a"), Some("b")]);
         assert_eq!(names(&days[2].1), vec![Some("d"), Some("e")]);
+    }
+
+    #[test]
+    fn rows_are_built_in_any_key_order_and_taken_back() {
+        let table = Catalog.table("DeviceInfo").expect("catalog");
+        let [ts, dn, os] = ["Timestamp", "DeviceName", "OSPlatform"].map(|c| table.column_index(c).expect("column"));
+        let mut rows = TableRows::new(table);
+        let none = TextArena::default();
+        // Keys in any order; a key given twice keeps its last value.
+        rows.set_text(os, "Windows10");
+        rows.set_text(dn, "first");
+        rows.set(ts, Cell::Time(5), &none);
+        rows.set_text(dn, "second");
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(5));
+        rows.commit();
+        // A row without a Timestamp is taken back whole: its DeviceName does not reach the
+        // next row, which has none.
+        rows.set_text(dn, "orphan");
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), None);
+        // TimeGenerated stands in for a missing Timestamp.
+        assert_eq!(rows.finish_row(Some(7), &mut Vec::new()), Some(7));
+        // A discarded row leaves nothing either.
+        rows.set_text(os, "Linux");
+        rows.discard_row();
+        rows.set(ts, Cell::Time(9), &none);
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(9));
+        rows.commit();
+        // Rows since the last commit, finished or not, are taken back by a rollback.
+        rows.set(ts, Cell::Time(11), &none);
+        rows.set_text(dn, "rolled back");
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(11));
+        rows.set_text(dn, "half built");
+        assert_eq!(rows.rollback(), 1);
+        assert_eq!(rows.rows(), 3);
+        let days = rows.take_days().expect("batches");
+        let batch = &days[0].1;
+        assert_eq!(names(batch), vec![Some("second"), Some(""), Some("")]);
+        let platforms: Vec<_> = batch.column_by_name("OSPlatform").expect("column").as_string::<i32>().iter().collect();
+        assert_eq!(platforms, vec![Some("Windows10"), Some(""), Some("")]);
+        let times = batch.column_by_name("Timestamp").expect("column").as_primitive::<TimestampNanosecondType>();
+        assert_eq!(times.values().to_vec(), vec![5, 7, 9]);
+    }
+
+    #[test]
+    fn a_timestamp_and_a_different_time_generated_keep_both() {
+        let table = Catalog.table("DeviceInfo").expect("catalog");
+        let mut rows = TableRows::new(table);
+        rows.set(table.column_index("Timestamp").expect("column"), Cell::Time(0), &TextArena::default());
+        let mut extra = Vec::new();
+        assert_eq!(rows.finish_row(Some(1_000_000_000), &mut extra), Some(0));
+        assert_eq!(extra, vec![("TimeGenerated".to_string(), "\"1970-01-01T00:00:01Z\"".to_string())]);
+        let days = rows.take_days().expect("batches");
+        let text = days[0].1.column_by_name("_extra").expect("column").as_string::<i32>().value(0).to_string();
+        assert_eq!(text, r#"{"TimeGenerated":"1970-01-01T00:00:01Z"}"#);
     }
 
     #[test]

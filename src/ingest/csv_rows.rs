@@ -4,10 +4,11 @@
 
 use std::io::Read;
 
-use super::buffer::Staged;
+use super::buffer::{Buffers, RowFault, Staged};
+use super::columns::TableRows;
 use super::quarantine::Reason;
 use super::records::RowSink;
-use super::values;
+use super::values::{self, TextArena};
 use crate::catalog::TableDef;
 
 enum Target {
@@ -32,8 +33,13 @@ pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn R
             }
         })
         .collect();
+    let Some(index) = Buffers::index_of(table) else {
+        sink.bad(0, 0, b"", Reason::Unreadable(format!("{} is not a table of the catalog", table.name)));
+        return Ok(());
+    };
     let mut record = csv::ByteRecord::new();
     let mut row = Staged::default();
+    let mut arena = TextArena::default();
     while reader.read_byte_record(&mut record)? {
         let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         if record.len() != header.len() {
@@ -41,18 +47,24 @@ pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn R
             continue;
         }
         row.reset(Some(table), line);
-        if let Some(reason) = fill(&mut row, table, &targets, &record) {
+        arena.clear();
+        let buffers = sink.buffers();
+        if let Some(reason) = fill(&mut row, buffers.table(index), &mut arena, &targets, &record) {
+            buffers.table(index).discard_row();
             sink.bad(line, offset, &csv_text(&record), reason);
             continue;
         }
-        row.finish();
-        sink.row(&row, "", &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
+        buffers.finish(index, &mut row);
+        buffers.commit();
+        sink.row(&row, &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
     }
     Ok(())
 }
 
-/// Converts the fields of one row into `row`; a field that is not UTF-8 stops it.
-fn fill(row: &mut Staged, table: &'static TableDef, targets: &[Target], record: &csv::ByteRecord) -> Option<Reason> {
+/// Converts the fields of one row into the row `rows` is building, and into `row`; a field
+/// that is not UTF-8 stops it.
+fn fill(row: &mut Staged, rows: &mut TableRows, arena: &mut TextArena, targets: &[Target], record: &csv::ByteRecord) -> Option<Reason> {
+    let table = rows.table();
     for (target, field) in targets.iter().zip(record.iter()) {
         let Ok(text) = std::str::from_utf8(field) else {
             let column = match target {
@@ -63,9 +75,9 @@ fn fill(row: &mut Staged, table: &'static TableDef, targets: &[Target], record: 
             return Some(Reason::NotUtf8 { column });
         };
         match target {
-            Target::Column(i) => match values::from_text(table.columns[*i].ty, text, &mut row.arena) {
-                Ok(cell) => row.cells[*i] = cell,
-                Err(error) => row.fail(super::buffer::RowFault::WrongType { column: table.columns[*i].name, error }),
+            Target::Column(i) => match values::from_text(table.columns[*i].ty, text, arena) {
+                Ok(cell) => rows.set(*i, cell, arena),
+                Err(error) => row.fail(RowFault::WrongType { column: table.columns[*i].name, error }),
             },
             Target::TimeGenerated => row.time_generated = values::parse_datetime(text.trim()),
             Target::Extra(name) if !text.is_empty() => {

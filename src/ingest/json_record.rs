@@ -1,14 +1,16 @@
-//! One top-level JSON value of an export, parsed straight into staged rows
-//! ([`JsonParser`]): a Streaming API record `{time, tenantId, category, properties}`, an Event
-//! Hub batch `{"records": [...]}`, an array of records, or (with `--table`) a plain row
-//! object. Values go from the [`Cursor`] into [`Staged`] cells by their column's type; only
-//! objects inside cells are built as `serde_json::Value` (to store them as compact text).
+//! One top-level JSON value of an export, parsed straight into the tables' buffered
+//! columns ([`JsonParser`]): a Streaming API record `{time, tenantId, category, properties}`,
+//! an Event Hub batch `{"records": [...]}`, an array of records, or (with `--table`) a plain
+//! row object. Values go from the [`Cursor`] into their column by the column's type, with no
+//! copy in between for text; only objects inside values are built as `serde_json::Value` (to
+//! store them as compact text). What else is known of each record goes into a [`Staged`].
 
 use std::collections::HashMap;
 
-use super::buffer::{RowFault, Staged};
+use super::buffer::{Buffers, RowFault, Staged};
+use super::columns::TableRows;
 use super::json_lex::{Cursor, ErrorKind, JsonError, Literal, Number, Str};
-use super::values::{self, Cell, TypeError};
+use super::values::{self, Cell, TextArena};
 use crate::catalog::{Catalog, KustoType, TableDef};
 
 /// The prefix of a Streaming API category; the rest is the table name.
@@ -61,7 +63,8 @@ enum Target {
     Extra(String),
 }
 
-/// Parses top-level JSON values into a reusable pool of staged rows.
+/// Parses top-level JSON values into [`Buffers`], and what else is known of their records
+/// into a reusable pool of [`Staged`].
 pub struct JsonParser {
     shape: JsonShape,
     /// The index in `tables` of the `Rows` shape's table.
@@ -73,9 +76,8 @@ pub struct JsonParser {
     used: usize,
     line: u64,
     scratch: String,
-    /// Where the text being parsed lies (address and length), to turn its strings into
-    /// [`Cell::Source`] ranges.
-    source: (usize, usize),
+    /// Text of the values converted to text (numbers in a string column, nested JSON).
+    arena: TextArena,
 }
 
 impl JsonParser {
@@ -86,14 +88,24 @@ impl JsonParser {
             JsonShape::Rows(table) => Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0),
             JsonShape::Stream => 0,
         };
-        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), source: (0, 0) }
+        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default() }
     }
 
-    /// Parses one top-level value that starts on `line` into rows (one, or one per record
-    /// of a batch; see [`JsonParser::rows`]), each finished: good, or carrying its fault. A
-    /// syntax error fails the whole value, so no row of a broken batch is ever half-taken.
-    /// Returns the value's text, which the rows' [`Cell::Source`] cells index.
-    pub fn parse<'t>(&mut self, bytes: &'t [u8], line: u64) -> Result<&'t str, JsonError> {
+    /// Parses one top-level value that starts on `line` into rows of `buffers` (one, or one
+    /// per record of a batch; [`JsonParser::rows`] tells of each), each finished: kept, or
+    /// carrying its fault. A syntax error fails the whole value and takes its rows back out
+    /// of `buffers`, so no row of a broken batch is ever half-taken. Returns the value's
+    /// text.
+    pub fn parse<'t>(&mut self, bytes: &'t [u8], line: u64, buffers: &mut Buffers) -> Result<&'t str, JsonError> {
+        let parsed = self.value(bytes, line, buffers);
+        match parsed {
+            Ok(_) => buffers.commit(),
+            Err(_) => buffers.rollback(),
+        }
+        parsed
+    }
+
+    fn value<'t>(&mut self, bytes: &'t [u8], line: u64, buffers: &mut Buffers) -> Result<&'t str, JsonError> {
         self.used = 0;
         self.line = line;
         self.batch = false;
@@ -102,11 +114,10 @@ impl JsonParser {
             message: "not UTF-8 text".into(),
             offset: e.valid_up_to(),
         })?;
-        self.source = (text.as_ptr() as usize, text.len());
         let mut c = Cursor::new(text);
         match c.peek() {
-            Some(b'{') => self.record(&mut c)?,
-            Some(b'[') => self.records(&mut c)?,
+            Some(b'{') => self.record(&mut c, buffers)?,
+            Some(b'[') => self.records(&mut c, buffers)?,
             Some(_) => {
                 let value = c.skip(&mut self.scratch)?;
                 if c.at_end() {
@@ -137,19 +148,20 @@ impl JsonParser {
             self.pool.push(Staged::default());
         }
         self.pool[self.used].reset(table, self.line);
+        self.arena.clear();
         self.used += 1;
         self.used - 1
     }
 
     /// A list of records: a batch's `records`, or a top-level array.
-    fn records(&mut self, c: &mut Cursor) -> Result<(), JsonError> {
+    fn records(&mut self, c: &mut Cursor, buffers: &mut Buffers) -> Result<(), JsonError> {
         self.batch = true;
         if !c.open(b'[')? {
             return Ok(());
         }
         loop {
             match c.peek() {
-                Some(b'{') => self.record(c)?,
+                Some(b'{') => self.record(c, buffers)?,
                 Some(_) => return Err(c.error(ErrorKind::NotARecord, "a list element is not an object")),
                 None => return Err(c.error(ErrorKind::Eof, "the list does not close")),
             }
@@ -160,11 +172,11 @@ impl JsonParser {
     }
 
     /// One record: an envelope (or a batch of them), or a row of the `Rows` shape.
-    fn record(&mut self, c: &mut Cursor) -> Result<(), JsonError> {
+    fn record(&mut self, c: &mut Cursor, buffers: &mut Buffers) -> Result<(), JsonError> {
         if let JsonShape::Rows(table) = self.shape {
             let i = self.next_row(Some(table));
-            self.props(c, self.rows_table, i)?;
-            self.pool[i].finish();
+            self.props(c, self.rows_table, i, buffers)?;
+            buffers.finish(self.rows_table, &mut self.pool[i]);
             return Ok(());
         }
         let i = self.next_row(None);
@@ -172,6 +184,9 @@ impl JsonParser {
         let mut unknown_category = None;
         let mut deferred = None;
         let mut batch = false;
+        // The table whose columns hold this record's values so far: a row being built there
+        // must be finished or taken back before any other row of that table is begun.
+        let mut built: Option<usize> = None;
         if c.open(b'{')? {
             loop {
                 let key = match c.key(&mut self.scratch)? {
@@ -182,7 +197,8 @@ impl JsonParser {
                     "records" => {
                         // An Event Hub batch: its records are the rows, not this envelope.
                         batch = true;
-                        self.records(c)?;
+                        discard(buffers, built.take());
+                        self.records(c, buffers)?;
                     }
                     "category" => {
                         let start = c.i;
@@ -191,17 +207,24 @@ impl JsonParser {
                         match name.strip_prefix(CATEGORY_PREFIX).and_then(|n| self.tables.iter().position(|t| t.def.name == n)) {
                             Some(t) => {
                                 table = Some(t);
-                                self.pool[i].set_table(self.tables[t].def);
+                                self.pool[i].table = Some(self.tables[t].def);
                             }
                             None => unknown_category = Some((start, name.to_string())),
                         }
                     }
                     "properties" => match table {
-                        Some(t) => self.props(c, t, i)?,
-                        None => {
+                        Some(t) if !batch => {
+                            discard(buffers, built.filter(|&b| b != t));
+                            self.props(c, t, i, buffers)?;
+                            built = Some(t);
+                        }
+                        _ => {
                             c.peek();
                             let start = c.i;
-                            deferred = Some((start, c.skip(&mut self.scratch)?));
+                            let raw = c.skip(&mut self.scratch)?;
+                            if !batch {
+                                deferred = Some((start, raw));
+                            }
                         }
                     },
                     _ => {
@@ -220,21 +243,30 @@ impl JsonParser {
             return Ok(());
         }
         if let (Some((start, raw)), Some(t)) = (deferred, table) {
+            discard(buffers, built.filter(|&b| b != t));
             let mut sub = Cursor::new(raw);
-            self.props(&mut sub, t, i).map_err(|e| JsonError { offset: e.offset + start, ..e })?;
+            self.props(&mut sub, t, i, buffers).map_err(|e| JsonError { offset: e.offset + start, ..e })?;
+            built = Some(t);
         }
+        // The category named another table after the properties were read.
+        discard(buffers, built.filter(|&b| Some(b) != table));
         if let Some((_, category)) = unknown_category {
             self.pool[i].fail(RowFault::UnknownCategory(category));
         }
-        self.pool[i].finish();
+        match table {
+            Some(t) => buffers.finish(t, &mut self.pool[i]),
+            None => self.pool[i].fail(RowFault::NoCategory),
+        }
         Ok(())
     }
 
-    /// The properties object of a record of table `t` into row `i`.
-    fn props(&mut self, c: &mut Cursor, t: usize, i: usize) -> Result<(), JsonError> {
+    /// The properties object of a record of table `t` into the row it is building, and
+    /// into `self.pool[i]`.
+    fn props(&mut self, c: &mut Cursor, t: usize, i: usize, buffers: &mut Buffers) -> Result<(), JsonError> {
         if !c.open(b'{')? {
             return Ok(());
         }
+        let rows = buffers.table(t);
         let state = &mut self.tables[t];
         let row = &mut self.pool[i];
         let mut k = 0;
@@ -254,7 +286,7 @@ impl JsonParser {
                 }
             };
             k += 1;
-            value(c, &mut self.scratch, row, state.def, target, self.source)?;
+            value(c, &mut self.scratch, &mut self.arena, row, rows, state.def, target)?;
             if !c.next_member(b'}')? {
                 return Ok(());
             }
@@ -271,9 +303,15 @@ fn scalar_kind(value: &str) -> &'static str {
     }
 }
 
-/// One property value into its target. `source` locates the value's whole text (see
-/// [`source_cell`]).
-fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static TableDef, target: Target, source: (usize, usize)) -> Result<(), JsonError> {
+/// Takes back the row being built in the catalog's table `built`, if any.
+fn discard(buffers: &mut Buffers, built: Option<usize>) {
+    if let Some(t) = built {
+        buffers.table(t).discard_row();
+    }
+}
+
+/// One property value into its target: a column of the row `rows` is building, or `row`.
+fn value(c: &mut Cursor, scratch: &mut String, arena: &mut TextArena, row: &mut Staged, rows: &mut TableRows, table: &'static TableDef, target: Target) -> Result<(), JsonError> {
     let (col, ty) = match &target {
         Target::Column(col) => (*col, table.columns[*col].ty),
         Target::TimeGenerated => return time_generated(c, scratch, row),
@@ -290,50 +328,42 @@ fn value(c: &mut Cursor, scratch: &mut String, row: &mut Staged, table: &'static
     }
     let cell = match c.peek() {
         Some(b'"') => match c.string(scratch)? {
-            // Most values: set here rather than through a `Result`, whose copy through the
-            // stack was a measurable stall.
+            // Most values: copied from the record's text into the column, and set here
+            // rather than through a `Result`, whose copy through the stack was a stall.
             Str::Raw(s) if values::kept_as_text(ty, s) => {
-                row.cells[col] = source_cell(s, source).unwrap_or_else(|| row.arena.push(s));
+                rows.set_text(col, s);
                 return Ok(());
             }
-            Str::Raw(s) => values::from_text(ty, s, &mut row.arena),
-            Str::Scratch => values::from_text(ty, scratch.as_str(), &mut row.arena),
+            Str::Scratch if values::kept_as_text(ty, scratch) => {
+                rows.set_text(col, scratch);
+                return Ok(());
+            }
+            Str::Raw(s) => values::from_text(ty, s, arena),
+            Str::Scratch => values::from_text(ty, scratch.as_str(), arena),
         },
         Some(b'-' | b'0'..=b'9') => match c.number()? {
-            Number::Int(v) => values::from_i64(ty, v, &mut row.arena),
-            Number::Big(v) => values::from_u64(ty, v, &mut row.arena),
-            Number::Float(v) => values::from_f64(ty, v, &mut row.arena),
+            Number::Int(v) => values::from_i64(ty, v, arena),
+            Number::Big(v) => values::from_u64(ty, v, arena),
+            Number::Float(v) => values::from_f64(ty, v, arena),
         },
         Some(b't' | b'f' | b'n') => match c.literal()? {
-            Literal::True => values::from_bool(ty, true, &mut row.arena),
-            Literal::False => values::from_bool(ty, false, &mut row.arena),
+            Literal::True => values::from_bool(ty, true, arena),
+            Literal::False => values::from_bool(ty, false, arena),
             Literal::Null => Ok(Cell::Null),
         },
         Some(b'{' | b'[') => {
             let raw = c.skip(scratch)?;
             let json = compact(c, raw)?;
-            values::from_json(ty, &json, &mut row.arena)
+            values::from_json(ty, &json, arena)
         }
         Some(_) => return Err(c.error(ErrorKind::Syntax, "expected a value")),
         None => return Err(c.error(ErrorKind::Eof, "the text ends before a value")),
     };
-    set(row, table, col, cell);
-    Ok(())
-}
-
-/// A string of the text being parsed as a range of it, not a copy; `None` if it does not lie
-/// within `source` (address and length), which a string the cursor returned always does.
-fn source_cell(s: &str, source: (usize, usize)) -> Option<Cell> {
-    let start = (s.as_ptr() as usize).checked_sub(source.0)?;
-    let end = start.checked_add(s.len()).filter(|&end| end <= source.1)?;
-    Some(Cell::Source(u32::try_from(start).ok()?, u32::try_from(end).ok()?))
-}
-
-fn set(row: &mut Staged, table: &'static TableDef, col: usize, cell: Result<Cell, TypeError>) {
     match cell {
-        Ok(cell) => row.cells[col] = cell,
+        Ok(cell) => rows.set(col, cell, arena),
         Err(error) => row.fail(RowFault::WrongType { column: table.columns[col].name, error }),
     }
+    Ok(())
 }
 
 /// `TimeGenerated` stands in for a missing Timestamp (see [`Staged::finish`]); a value that
@@ -359,79 +389,133 @@ fn compact(c: &Cursor, raw: &str) -> Result<String, JsonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::arrow::array::RecordBatch;
+    use datafusion::arrow::util::display::array_value_to_string;
 
     fn stream() -> JsonParser {
         JsonParser::new(JsonShape::Stream)
     }
 
-    fn text(row: &Staged, source: &str, column: &str) -> String {
-        let i = row.table.and_then(|t| t.column_index(column)).expect("column");
-        match row.cells[i] {
-            Cell::Text(s, e) => row.arena.get(s, e).to_string(),
-            Cell::Source(s, e) => source[s as usize..e as usize].to_string(),
-            other => format!("{other:?}"),
-        }
+    /// Every buffered row of `table`, taken out as one batch (the tests use one day).
+    fn take(buffers: &mut Buffers, table: &str) -> Option<RecordBatch> {
+        let rows = buffers.tables().into_iter().find(|t| t.table().name == table)?;
+        let mut days = rows.take_days().expect("batches");
+        assert!(days.len() <= 1, "one day");
+        days.pop().map(|(_, b)| b)
+    }
+
+    /// The values of `column`, as text (null as `null`).
+    fn values(batch: &RecordBatch, column: &str) -> Vec<String> {
+        let array = batch.column_by_name(column).expect("column");
+        (0..array.len()).map(|i| if array.is_null(i) { "null".into() } else { array_value_to_string(array, i).expect("text") }).collect()
     }
 
     #[test]
     fn an_envelope_becomes_one_row_of_its_category() {
-        let mut p = stream();
-        let source = p
-            .parse(br#"{"time":"x","category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2021-04-14T18:49:17.7849324Z","ReportId":301234567890123456,"ProcessId":"40288","MachineGroup":"Servers","Unset":null,"AdditionalFields":{"a":[1,2]},"FileName":"a.exe","FolderPath":"C:\\x"}}"#, 3)
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        p.parse(br#"{"time":"x","category":"AdvancedHunting-DeviceProcessEvents","properties":{"Timestamp":"2021-04-14T18:49:17.7849324Z","ReportId":301234567890123456,"ProcessId":"40288","MachineGroup":"Servers","Unset":null,"AdditionalFields":{"a":[1,2]},"FileName":"a.exe","FolderPath":"C:\\x"}}"#, 3, &mut buffers)
             .expect("parses");
         let rows = p.rows();
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(row.fault, None);
         assert_eq!(row.table.map(|t| t.name), Some("DeviceProcessEvents"));
-        assert_eq!(text(row, source, "ReportId"), "Long(301234567890123456)");
-        assert_eq!(text(row, source, "ProcessId"), "Long(40288)");
-        assert_eq!(text(row, source, "AdditionalFields"), r#"{"a":[1,2]}"#);
         assert_eq!(row.extra, vec![("MachineGroup".to_string(), "\"Servers\"".to_string())]);
         assert_eq!(row.line, 3);
-        // A string without escapes stays in the record's text; an escaped one is unescaped.
-        let cell = |c: &str| row.cells[row.table.and_then(|t| t.column_index(c)).expect("column")];
-        assert!(matches!(cell("FileName"), Cell::Source(..)));
-        assert_eq!(text(row, source, "FileName"), "a.exe");
-        assert!(matches!(cell("FolderPath"), Cell::Text(..)));
-        assert_eq!(text(row, source, "FolderPath"), "C:\\x");
+        assert_eq!(buffers.rows(), 1);
+        let batch = take(&mut buffers, "DeviceProcessEvents").expect("rows");
+        assert_eq!(values(&batch, "ReportId"), ["301234567890123456"]);
+        assert_eq!(values(&batch, "ProcessId"), ["40288"]);
+        assert_eq!(values(&batch, "AdditionalFields"), [r#"{"a":[1,2]}"#]);
+        assert_eq!(values(&batch, "FileName"), ["a.exe"]);
+        // An escaped string is unescaped.
+        assert_eq!(values(&batch, "FolderPath"), ["C:\\x"]);
+        // Columns the record did not name: "" for a string, null otherwise.
+        assert_eq!(values(&batch, "AccountName"), [""]);
+        assert_eq!(values(&batch, "LogonId"), ["null"]);
+        assert_eq!(values(&batch, "_extra"), [r#"{"MachineGroup":"Servers"}"#]);
     }
 
     #[test]
     fn properties_before_category_and_batches() {
-        let mut p = stream();
-        let source = p.parse(br#"{"records":[{"properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"dev1"},"category":"AdvancedHunting-DeviceInfo"},{"category":"AdvancedHunting-Nope","properties":{}},{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","IsAzureADJoined":"maybe"}}]}"#, 1)
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        p.parse(br#"{"records":[{"properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"dev1"},"category":"AdvancedHunting-DeviceInfo"},{"category":"AdvancedHunting-Nope","properties":{}},{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"dev3","IsAzureADJoined":"maybe"}}]}"#, 1, &mut buffers)
             .expect("parses");
         let rows = p.rows();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].fault, None);
-        // Properties read after the category (deferred) index the same text.
-        assert_eq!(text(&rows[0], source, "DeviceName"), "dev1");
         assert_eq!(rows[1].fault, Some(RowFault::UnknownCategory("AdvancedHunting-Nope".into())));
         assert!(matches!(&rows[2].fault, Some(RowFault::WrongType { column: "IsAzureADJoined", .. })), "{:?}", rows[2].fault);
+        // Only the good record is a row; properties read after the category (deferred)
+        // reach it too.
+        assert_eq!(buffers.rows(), 1);
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["dev1"]);
     }
 
     #[test]
     fn missing_timestamp_and_missing_category() {
-        let mut p = stream();
-        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"DeviceName":"a"}}"#, 1).expect("parses");
-        let rows = p.rows();
-        assert_eq!(rows[0].fault, Some(RowFault::MissingTimestamp));
-        p.parse(br#"{"properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 1).expect("parses");
-        let rows = p.rows();
-        assert_eq!(rows[0].fault, Some(RowFault::NoCategory));
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"DeviceName":"a"}}"#, 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].fault, Some(RowFault::MissingTimestamp));
+        p.parse(br#"{"properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].fault, Some(RowFault::NoCategory));
+        assert_eq!(buffers.rows(), 0);
+        // Neither left a value behind for the next row.
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 2, &mut buffers).expect("parses");
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), [""]);
+    }
+
+    #[test]
+    fn a_broken_value_takes_back_all_its_rows() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        let good = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"kept"}}"#;
+        p.parse(good.as_bytes(), 1, &mut buffers).expect("parses");
+        // A batch whose second record breaks off inside a value: its first record, already
+        // a row, is taken back, and so is the second's half-built row.
+        let broken = r#"{"records":[{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"lost"}},{"category":"AdvancedHunting-DeviceInfo","properties":{"OSPlatform":"half","DeviceName":tru"#;
+        assert!(p.parse(broken.as_bytes(), 2, &mut buffers).is_err());
+        assert_eq!(buffers.rows(), 1);
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:01Z"}}"#, 3, &mut buffers).expect("parses");
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["kept", ""]);
+        assert_eq!(values(&batch, "OSPlatform"), ["", ""]);
+    }
+
+    #[test]
+    fn odd_envelopes_leave_no_values_behind() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        // Properties, then a category naming another table: the row is of that table, and
+        // nothing stays in the first.
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"info"},"category":"AdvancedHunting-DeviceLogonEvents"}"#, 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].fault, Some(RowFault::MissingTimestamp));
+        // Properties, then records: the envelope is a batch, its own properties are dropped.
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","OSPlatform":"envelope"},"records":[{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"in batch"}}]}"#, 2, &mut buffers).expect("parses");
+        assert_eq!(p.rows().len(), 1);
+        // A wrong type, after other values were set: the record is quarantined whole.
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"bad","IsAzureADJoined":"maybe","OSPlatform":"bad"}}"#, 3, &mut buffers).expect("parses");
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 4, &mut buffers).expect("parses");
+        assert_eq!(buffers.rows(), 2);
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["in batch", ""]);
+        assert_eq!(values(&batch, "OSPlatform"), ["", ""]);
+        assert!(take(&mut buffers, "DeviceLogonEvents").is_none());
     }
 
     #[test]
     fn plain_rows_and_time_generated() {
         let table = Catalog.table("DeviceLogonEvents").expect("catalog");
-        let mut p = JsonParser::new(JsonShape::Rows(table));
-        p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","AccountName":"x"}"#, 1).expect("parses");
+        let (mut p, mut buffers) = (JsonParser::new(JsonShape::Rows(table)), Buffers::default());
+        p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","AccountName":"x"}"#, 1, &mut buffers).expect("parses");
         let rows = p.rows();
         assert_eq!(rows[0].fault, None);
         assert_eq!(rows[0].timestamp(), Some(1_609_459_200_000_000_000));
-        assert!(p.parse(br#"{"AccountName":"x""#, 1).is_err_and(|e| e.is_eof()));
-        assert!(p.parse(b"42", 1).is_err_and(|e| e.kind == ErrorKind::NotARecord));
-        assert!(p.parse(b"{\"a\":1} x", 1).is_err_and(|e| e.kind == ErrorKind::Syntax));
+        assert!(p.parse(br#"{"AccountName":"x""#, 1, &mut buffers).is_err_and(|e| e.is_eof()));
+        assert!(p.parse(b"42", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::NotARecord));
+        assert!(p.parse(b"{\"a\":1} x", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::Syntax));
+        let batch = take(&mut buffers, "DeviceLogonEvents").expect("rows");
+        assert_eq!(values(&batch, "AccountName"), ["x"]);
+        assert_eq!(values(&batch, "Timestamp"), ["2021-01-01T00:00:00Z"]);
     }
 }

@@ -1,7 +1,8 @@
 //! `ingest`: Defender exports (Streaming API JSON, Advanced Hunting CSV, JSON lines, any
 //! of them gzip'd) into the lake of DESIGN.md §3, with nothing lost ([`ingest`]). Records
-//! are parsed into staged rows, buffered per table in column vectors ([`columns`]), flushed
-//! to sorted Parquet files per (table, day) when [`FLUSH_ROWS`] rows (or
+//! are parsed straight into column vectors per table ([`columns`]); a record's values are
+//! kept once the record, and the JSON value around it, proved good. The columns are
+//! flushed to sorted Parquet files per (table, day) when [`FLUSH_ROWS`] rows (or
 //! [`IngestConfig::flush_rows`]) or a GiB of text are buffered, and published together
 //! when the run commits ([`txn`]). Bad records go to the run's quarantine file with their
 //! reason; unknown columns go to `_extra`; a file whose bytes were ingested before is
@@ -384,10 +385,13 @@ impl FileSink<'_, '_> {
 }
 
 impl RowSink for FileSink<'_, '_> {
-    fn row(&mut self, row: &Staged, source: &str, text: &mut dyn FnMut() -> String) {
+    fn buffers(&mut self) -> &mut Buffers {
+        &mut self.work.buffers
+    }
+
+    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String) {
         self.tick();
-        let time = row.timestamp();
-        let (Some(table), None, Some(time)) = (row.table, &row.fault, time) else {
+        let (Some(table), None, Some(_)) = (row.table, &row.fault, row.timestamp()) else {
             let reason = Reason::Row(row.fault.clone().unwrap_or(buffer::RowFault::MissingTimestamp));
             self.quarantine(row.line, None, row.table.map(|t| t.name), &reason, &text());
             return;
@@ -405,7 +409,6 @@ impl RowSink for FileSink<'_, '_> {
                 }
             }
         }
-        w.buffers.push(table, row, time, source);
         if (w.buffers.rows() >= w.flush_rows || w.buffers.text_bytes() >= columns::FLUSH_TEXT_BYTES)
             && w.failure.is_none()
             && let Err(e) = w.flush()

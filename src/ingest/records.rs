@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead};
 
-use super::buffer::Staged;
+use super::buffer::{Buffers, Staged};
 use super::json_lex::{ErrorKind, JsonError};
 use super::json_record::JsonParser;
 use super::quarantine::Reason;
@@ -16,13 +16,14 @@ use super::quarantine::Reason;
 /// 1 MB, a Storage line is one row: 16 MiB leaves ample room.
 pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
-/// What the reader is told of each record.
+/// Where the reader puts rows, and what it is told of each record.
 pub trait RowSink {
-    /// A parsed row, good or carrying its fault. `source` is the text that its
-    /// [`super::values::Cell::Source`] cells index (for a batch, the whole batch). `text`
-    /// gives the record's own text, which is only needed (and only computed) when the row
+    /// The buffers that records' values are parsed into.
+    fn buffers(&mut self) -> &mut Buffers;
+    /// A parsed record: its row is in the buffers, or it carries its fault. `text` gives
+    /// the record's own text, which is only needed (and only computed) when the record
     /// goes to quarantine.
-    fn row(&mut self, row: &Staged, source: &str, text: &mut dyn FnMut() -> String);
+    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String);
     /// Text that is not a record, with the line and byte offset where it starts.
     fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason);
 }
@@ -154,7 +155,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parser.parse(text, line) {
+        match parser.parse(text, line, sink.buffers()) {
             Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
@@ -195,7 +196,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
         if !depth.closed() {
             continue;
         }
-        match parser.parse(acc, line) {
+        match parser.parse(acc, line, sink.buffers()) {
             Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
             Err(e) => {
                 // The rest of the broken value (up to the next value) belongs with it.
@@ -239,7 +240,7 @@ fn emit(rows: &[Staged], batch: bool, text: &str, sink: &mut dyn RowSink) {
             let all = records.get_or_insert_with(|| batch_records(text));
             all.get(k).map(|v| v.to_string()).unwrap_or_default()
         };
-        sink.row(row, text, &mut text_of);
+        sink.row(row, &mut text_of);
     }
 }
 

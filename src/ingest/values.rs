@@ -4,9 +4,9 @@
 
 use crate::catalog::KustoType;
 
-/// One converted value, before it reaches a column. Text lives in the record's own text or
-/// in its text arena ([`TextArena`]), so staging a record allocates nothing in the steady
-/// state.
+/// One converted value, before it reaches a column. Text converted from another kind of
+/// value lives in a text arena ([`TextArena`]), so converting allocates nothing in the
+/// steady state. (Text kept as it came goes into its column without becoming a cell.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
     /// Null or absent.
@@ -21,12 +21,9 @@ pub enum Cell {
     Time(i64),
     /// `string`, `dynamic` or `guid`: a byte range of the arena.
     Text(u32, u32),
-    /// `string`, `dynamic` or `guid`: a byte range of the record's own text, a JSON string
-    /// without escapes. Most text is this, and is copied once, into the column.
-    Source(u32, u32),
 }
 
-/// The text of a record's cells, appended one after another.
+/// The text of converted cells, appended one after another.
 #[derive(Debug, Default, Clone)]
 pub struct TextArena(String);
 
