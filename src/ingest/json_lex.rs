@@ -65,6 +65,46 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
 }
 
+/// The position of the first `"` or `\` in `b`: where a string ends or its first escape.
+/// Most strings are a few dozen bytes, for which a call to `memchr2` cost more than the
+/// scan; sixteen bytes are compared at a time, inline.
+#[inline]
+fn quote_or_escape(b: &[u8]) -> Option<usize> {
+    let mut chunks = b.chunks_exact(16);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mask = special16(chunk);
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    chunks.remainder().iter().position(|&c| c == b'"' || c == b'\\').map(|p| at + p)
+}
+
+/// One bit per byte of `chunk` (16 bytes) that is `"` or `\`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn special16(chunk: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    if chunk.len() < 16 {
+        return 0;
+    }
+    // SAFETY: SSE2 is part of every x86_64 target, and the unaligned load reads 16 bytes,
+    // which `chunk` holds (checked above).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let hits = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)));
+        _mm_movemask_epi8(hits) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn special16(chunk: &[u8]) -> u32 {
+    chunk.iter().enumerate().fold(0, |m, (i, &c)| m | (u32::from(c == b'"' || c == b'\\') << i))
+}
+
 /// A number, as JSON spells it: integers stay integers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
@@ -191,7 +231,7 @@ impl<'a> Cursor<'a> {
     pub fn string(&mut self, scratch: &mut String) -> Result<Str<'a>> {
         self.expect(b'"')?;
         let start = self.i;
-        match memchr::memchr2(b'"', b'\\', &self.b[start..]) {
+        match quote_or_escape(&self.b[start..]) {
             None => {
                 self.i = self.b.len();
                 Err(self.eof())
@@ -225,7 +265,7 @@ impl<'a> Cursor<'a> {
     fn unescape(&mut self, out: &mut String) -> Result<()> {
         loop {
             let rest = &self.b[self.i..];
-            let Some(n) = memchr::memchr2(b'"', b'\\', rest) else {
+            let Some(n) = quote_or_escape(rest) else {
                 self.i = self.b.len();
                 return Err(self.eof());
             };
@@ -413,6 +453,29 @@ mod tests {
         assert!(c.at_end());
         assert!(Cursor::new(r#""abc"#).string(&mut scratch).is_err_and(|e| e.is_eof()));
         assert!(Cursor::new(r#""\ud83d x""#).string(&mut scratch).is_err_and(|e| e.kind == ErrorKind::Syntax));
+    }
+
+    #[test]
+    fn the_end_of_a_string_is_found_at_any_offset() {
+        // Every position within and across the 16-byte blocks, and in the tail after them.
+        for len in 0..48 {
+            for at in 0..len {
+                for special in [b'"', b'\\'] {
+                    let mut text = vec![b'a'; len];
+                    text[at] = special;
+                    if at + 1 < len {
+                        text[len - 1] = b'"';
+                    }
+                    assert_eq!(quote_or_escape(&text), Some(at), "{len} {at} {}", special as char);
+                }
+            }
+            assert_eq!(quote_or_escape(&vec![b'\xff'; len]), None, "{len}");
+        }
+        let mut scratch = String::new();
+        let long = format!("\"{}\\\"{}\" ", "x".repeat(37), "y".repeat(21));
+        let mut c = Cursor::new(&long);
+        assert!(matches!(c.string(&mut scratch), Ok(Str::Scratch)));
+        assert_eq!(scratch, format!("{}\"{}", "x".repeat(37), "y".repeat(21)));
     }
 
     #[test]
