@@ -65,6 +65,27 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
 }
 
+/// `bytes` as text, if they are UTF-8. Records are nearly all ASCII, which is checked 64
+/// bytes at a time (an OR of the block, vectorised); the full UTF-8 check runs only from
+/// the first block that holds a byte above 127.
+pub fn utf8(bytes: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
+    let mut ascii = 0;
+    for block in bytes.chunks_exact(64) {
+        if block.iter().fold(0, |m, &c| m | c) >= 0x80 {
+            break;
+        }
+        ascii += 64;
+    }
+    let Some(rest) = bytes.get(ascii..) else { return std::str::from_utf8(bytes) };
+    match std::str::from_utf8(rest) {
+        // SAFETY: the bytes before `rest` are ASCII (each block was checked above) and
+        // `rest` is UTF-8, so `bytes`, the two end to end, is UTF-8.
+        Ok(_) => Ok(unsafe { std::str::from_utf8_unchecked(bytes) }),
+        // Checked again whole (only broken text comes here), for the error's offsets.
+        Err(_) => std::str::from_utf8(bytes),
+    }
+}
+
 /// The position of the first `"` or `\` in `b`: where a string ends or its first escape.
 /// Most strings are a few dozen bytes, for which a call to `memchr2` cost more than the
 /// scan; sixteen bytes are compared at a time, inline.
@@ -476,6 +497,24 @@ mod tests {
         let mut c = Cursor::new(&long);
         assert!(matches!(c.string(&mut scratch), Ok(Str::Scratch)));
         assert_eq!(scratch, format!("{}\"{}", "x".repeat(37), "y".repeat(21)));
+    }
+
+    #[test]
+    fn utf8_is_checked_past_the_ascii_blocks() {
+        let ascii = "a".repeat(130);
+        assert_eq!(utf8(ascii.as_bytes()), Ok(ascii.as_str()));
+        for at in [0, 5, 63, 64, 100, 128, 129] {
+            let mut text = ascii.clone().into_bytes();
+            text.splice(at..at + 1, "é".bytes());
+            assert_eq!(utf8(&text), std::str::from_utf8(&text), "{at}");
+            assert!(utf8(&text).is_ok());
+            // A broken sequence anywhere: the same error as the standard check's.
+            let mut broken = ascii.clone().into_bytes();
+            broken[at] = 0xC3;
+            let e = utf8(&broken).expect_err("not UTF-8");
+            assert_eq!(Err(e), std::str::from_utf8(&broken), "{at}");
+            assert_eq!(e.valid_up_to(), at);
+        }
     }
 
     #[test]

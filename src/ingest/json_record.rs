@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::buffer::{Buffers, RowFault, Staged};
 use super::columns::TableRows;
-use super::json_lex::{Cursor, ErrorKind, JsonError, Literal, Number, Str};
+use super::json_lex::{self, Cursor, ErrorKind, JsonError, Literal, Number, Str};
 use super::values::{self, Cell, TextArena};
 use crate::catalog::{Catalog, KustoType, TableDef};
 
@@ -109,7 +109,7 @@ impl JsonParser {
         self.used = 0;
         self.line = line;
         self.batch = false;
-        let text = std::str::from_utf8(bytes).map_err(|e| JsonError {
+        let text = json_lex::utf8(bytes).map_err(|e| JsonError {
             kind: if e.error_len().is_none() { ErrorKind::Eof } else { ErrorKind::Syntax },
             message: "not UTF-8 text".into(),
             offset: e.valid_up_to(),
