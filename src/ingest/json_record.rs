@@ -13,6 +13,11 @@ use super::json_lex::{self, Cursor, ErrorKind, JsonError, Literal, Number, Str};
 use super::values::{self, Cell, TextArena};
 use crate::catalog::{Catalog, KustoType, TableDef};
 
+/// How deep lists of records may nest. Two covers every export's shape (a top-level array
+/// of Event Hub batches is the deepest); deeper nesting is refused, so that a crafted
+/// record cannot exhaust the stack.
+const MAX_LIST_DEPTH: usize = 2;
+
 /// The prefix of a Streaming API category; the rest is the table name.
 pub const CATEGORY_PREFIX: &str = "AdvancedHunting-";
 
@@ -72,6 +77,8 @@ pub struct JsonParser {
     tables: Vec<TableState>,
     /// Whether the last value parsed was a list of records (a batch or an array).
     batch: bool,
+    /// Lists of records open around the cursor.
+    depth: usize,
     pool: Vec<Staged>,
     used: usize,
     line: u64,
@@ -88,7 +95,7 @@ impl JsonParser {
             JsonShape::Rows(table) => Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0),
             JsonShape::Stream => 0,
         };
-        JsonParser { shape, rows_table, tables, batch: false, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default() }
+        JsonParser { shape, rows_table, tables, batch: false, depth: 0, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default() }
     }
 
     /// Parses one top-level value that starts on `line` into rows of `buffers` (one, or one
@@ -109,6 +116,7 @@ impl JsonParser {
         self.used = 0;
         self.line = line;
         self.batch = false;
+        self.depth = 0;
         let text = json_lex::utf8(bytes).map_err(|e| JsonError {
             kind: if e.error_len().is_none() { ErrorKind::Eof } else { ErrorKind::Syntax },
             message: "not UTF-8 text".into(),
@@ -156,9 +164,20 @@ impl JsonParser {
     /// A list of records: a batch's `records`, or a top-level array.
     fn records(&mut self, c: &mut Cursor, buffers: &mut Buffers) -> Result<(), JsonError> {
         self.batch = true;
+        if self.depth == MAX_LIST_DEPTH {
+            return Err(c.error(ErrorKind::NotARecord, "lists of records nested more than two deep"));
+        }
         if !c.open(b'[')? {
             return Ok(());
         }
+        self.depth += 1;
+        let listed = self.list(c, buffers);
+        self.depth -= 1;
+        listed
+    }
+
+    /// The records of a list, after its `[`.
+    fn list(&mut self, c: &mut Cursor, buffers: &mut Buffers) -> Result<(), JsonError> {
         loop {
             match c.peek() {
                 Some(b'{') => self.record(c, buffers)?,
@@ -501,6 +520,20 @@ mod tests {
         assert_eq!(values(&batch, "DeviceName"), ["in batch", ""]);
         assert_eq!(values(&batch, "OSPlatform"), ["", ""]);
         assert!(take(&mut buffers, "DeviceLogonEvents").is_none());
+    }
+
+    #[test]
+    fn lists_of_records_nest_two_deep_at_most() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        let record = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#;
+        p.parse(format!(r#"[{{"records":[{record}]}}]"#).as_bytes(), 1, &mut buffers).expect("an array of batches");
+        assert_eq!(p.rows().len(), 1);
+        let deeper = format!(r#"[{{"records":[{{"records":[{record}]}}]}}]"#);
+        assert!(p.parse(deeper.as_bytes(), 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::NotARecord));
+        // Nesting deep enough to overflow the stack were it followed is refused, not a crash.
+        let crafted = r#"{"records":["#.repeat(200_000);
+        assert!(p.parse(crafted.as_bytes(), 1, &mut buffers).is_err());
+        assert_eq!(buffers.rows(), 1);
     }
 
     #[test]
