@@ -182,7 +182,7 @@ impl<'a> Cursor<'a> {
                 self.i += 1;
                 Ok(())
             }
-            found => Err(self.unexpected(&format!("`{}`", c as char), found)),
+            found => Err(self.unexpected(c, false, found)),
         }
     }
 
@@ -198,15 +198,17 @@ impl<'a> Cursor<'a> {
                 self.i += 1;
                 Ok(false)
             }
-            found => Err(self.unexpected(&format!("`,` or `{}`", close as char), found)),
+            found => Err(self.unexpected(close, true, found)),
         }
     }
 
-    /// The error for finding `found` (or the end) where `wanted` belongs. Kept out of line:
-    /// the callers are on every record's path, their errors are not.
+    /// The error for finding `found` (or the end) where `wanted` (or a comma, with
+    /// `or_comma`) belongs. Kept out of line, with all its formatting, so that its callers,
+    /// which are on every record's path, stay small enough to be inlined.
     #[cold]
     #[inline(never)]
-    fn unexpected(&self, wanted: &str, found: Option<u8>) -> JsonError {
+    fn unexpected(&self, wanted: u8, or_comma: bool, found: Option<u8>) -> JsonError {
+        let wanted = if or_comma { format!("`,` or `{}`", wanted as char) } else { format!("`{}`", wanted as char) };
         match found {
             Some(c) => self.error(ErrorKind::Syntax, format!("expected {wanted}, found `{}`", c as char)),
             None => self.eof(),
@@ -248,27 +250,34 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a string (the cursor is at its opening quote, after whitespace). Escaped
-    /// strings are unescaped into `scratch`.
+    /// strings are unescaped into `scratch`. Inline for the common string without escapes;
+    /// the rest is out of line ([`Cursor::escaped`]).
+    #[inline]
     pub fn string(&mut self, scratch: &mut String) -> Result<Str<'a>> {
         self.expect(b'"')?;
         let start = self.i;
         match quote_or_escape(&self.b[start..]) {
-            None => {
-                self.i = self.b.len();
-                Err(self.eof())
-            }
             Some(n) if self.b[start + n] == b'"' => {
                 self.i = start + n + 1;
                 Ok(Str::Raw(&self.text[start..start + n]))
             }
-            Some(n) => {
-                scratch.clear();
-                scratch.push_str(&self.text[start..start + n]);
-                self.i = start + n;
-                self.unescape(scratch)?;
-                Ok(Str::Scratch)
-            }
+            found => self.escaped(start, found, scratch),
         }
+    }
+
+    /// The rest of a string that began at `start`, at `found`: its first escape, or the
+    /// end of the text (`None`).
+    #[inline(never)]
+    fn escaped(&mut self, start: usize, found: Option<usize>, scratch: &mut String) -> Result<Str<'a>> {
+        let Some(n) = found else {
+            self.i = self.b.len();
+            return Err(self.eof());
+        };
+        scratch.clear();
+        scratch.push_str(&self.text[start..start + n]);
+        self.i = start + n;
+        self.unescape(scratch)?;
+        Ok(Str::Scratch)
     }
 
     /// Reads a key and the `:` after it.
