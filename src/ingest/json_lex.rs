@@ -51,18 +51,31 @@ pub enum Str<'a> {
 
 /// Whether two slices hold the same bytes, compared eight at a time inline:
 /// keys are short, and a call to `memcmp` for each cost more than the comparison itself.
+/// The last eight bytes are compared as one word that overlaps the ones before it, rather
+/// than one byte at a time.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut a8).zip(&mut b8) {
-        if <[u8; 8]>::try_from(x).ok() != <[u8; 8]>::try_from(y).ok() {
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
             return false;
         }
+        at += 8;
     }
-    a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// The eight bytes of `s` at `at` as one word (0 past the end, which callers never reach).
+#[inline(always)]
+fn word(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map_or(0, u64::from_ne_bytes)
 }
 
 /// `bytes` as text, if they are UTF-8. Records are nearly all ASCII, which is checked 64
@@ -362,22 +375,30 @@ impl<'a> Cursor<'a> {
     pub fn number(&mut self) -> Result<Number> {
         let start = self.i;
         let mut float = false;
-        if self.b.get(self.i) == Some(&b'-') {
+        let negative = self.b.get(self.i) == Some(&b'-');
+        if negative {
             self.i += 1;
         }
         let digits_start = self.i;
+        // The value is read as the digits go by; below 19 digits it cannot overflow.
+        let mut value = 0u64;
         while let Some(&c) = self.b.get(self.i) {
             match c {
-                b'0'..=b'9' => {}
+                b'0'..=b'9' => value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0')),
                 b'.' | b'e' | b'E' | b'+' | b'-' => float = true,
                 _ => break,
             }
             self.i += 1;
         }
-        let text = &self.text[start..self.i];
         if self.i == digits_start {
             return Err(if self.i == self.b.len() { self.eof() } else { self.error(ErrorKind::Syntax, "expected a value") });
         }
+        if !float && self.i - digits_start < 19 {
+            // Under 10^18, so it fits an i64 either way round.
+            let v = value as i64;
+            return Ok(Number::Int(if negative { -v } else { v }));
+        }
+        let text = &self.text[start..self.i];
         if !float {
             if let Ok(v) = text.parse::<i64>() {
                 return Ok(Number::Int(v));
@@ -509,6 +530,21 @@ mod tests {
     }
 
     #[test]
+    fn keys_compare_at_every_length() {
+        let key = "InitiatingProcessVersionInfoOriginalFileName";
+        for n in 0..=key.len() {
+            let a = &key.as_bytes()[..n];
+            assert!(same(a, a), "{n}");
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                assert!(!same(a, &b), "{n} {i}");
+            }
+            assert!(!same(a, &key.as_bytes()[..(n + 1).min(key.len())]) || n == key.len(), "{n}");
+        }
+    }
+
+    #[test]
     fn utf8_is_checked_past_the_ascii_blocks() {
         let ascii = "a".repeat(130);
         assert_eq!(utf8(ascii.as_bytes()), Ok(ascii.as_str()));
@@ -532,6 +568,14 @@ mod tests {
         assert_eq!(n("301234567890123456"), Ok(Number::Int(301_234_567_890_123_456)));
         assert_eq!(n("-7,"), Ok(Number::Int(-7)));
         assert_eq!(n("18446744073709551615"), Ok(Number::Big(u64::MAX)));
+        // Up to 18 digits are read as they go by, longer ones parsed: both exact.
+        assert_eq!(n("999999999999999999"), Ok(Number::Int(999_999_999_999_999_999)));
+        assert_eq!(n("-999999999999999999"), Ok(Number::Int(-999_999_999_999_999_999)));
+        assert_eq!(n("9223372036854775807"), Ok(Number::Int(i64::MAX)));
+        assert_eq!(n("-9223372036854775808"), Ok(Number::Int(i64::MIN)));
+        assert_eq!(n("9223372036854775808"), Ok(Number::Big(1 << 63)));
+        assert_eq!(n("0"), Ok(Number::Int(0)));
+        assert_eq!(n("-0"), Ok(Number::Int(0)));
         assert_eq!(n("1.5e3"), Ok(Number::Float(1500.0)));
         assert!(n("1.2.3").is_err());
         assert!(n("-").is_err_and(|e| e.is_eof()));
