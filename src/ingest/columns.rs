@@ -108,7 +108,8 @@ impl Text {
             return;
         }
         self.offsets.truncate(len + 1);
-        // `len` is below the old length, so `offsets` still has an entry at `len`. A saturated offset (a column over i32::MAX) keeps the data; `take` refuses it.
+        // `len` is below the old length, so `offsets` still has an entry at `len`. A
+        // saturated offset (a column over i32::MAX) keeps the data; `take` refuses it.
         let end = usize::try_from(self.offsets[len]).unwrap_or(self.data.len());
         self.data.truncate(end);
         self.present.truncate(len);
@@ -258,6 +259,9 @@ pub struct TableRows {
     timestamp: Option<usize>,
     /// Rows kept whatever happens to the value being parsed.
     committed: usize,
+    /// Columns the row being built has given a value; when that is all of them, as in
+    /// most exports, finishing the row has none to fill.
+    named: usize,
     /// Text bytes appended since the last take, counting values later taken back: an
     /// overestimate, which only makes a flush come sooner.
     text_bytes: usize,
@@ -268,7 +272,7 @@ impl TableRows {
     pub fn new(table: &'static TableDef) -> Self {
         let columns = table.columns.iter().map(|c| Column::new(c.ty)).collect();
         let timestamp = table.column_index("Timestamp");
-        TableRows { table, columns, extra: Text::new(true), times: Vec::new(), timestamp, committed: 0, text_bytes: 0 }
+        TableRows { table, columns, extra: Text::new(true), times: Vec::new(), timestamp, committed: 0, named: 0, text_bytes: 0 }
     }
 
     /// The table.
@@ -292,7 +296,11 @@ impl TableRows {
     pub fn set(&mut self, col: usize, cell: Cell, arena: &TextArena) {
         let row = self.times.len();
         let Some(column) = self.columns.get_mut(col) else { return };
-        column.truncate(row);
+        if column.len() > row {
+            column.truncate(row);
+        } else {
+            self.named += 1;
+        }
         self.text_bytes += column.push(cell, arena);
     }
 
@@ -302,7 +310,11 @@ impl TableRows {
     pub fn set_text(&mut self, col: usize, s: &str) {
         let row = self.times.len();
         if let Some(Column::Text(t)) = self.columns.get_mut(col) {
-            t.truncate(row);
+            if t.len() > row {
+                t.truncate(row);
+            } else {
+                self.named += 1;
+            }
             t.push(Some(s));
             self.text_bytes += s.len();
         }
@@ -333,11 +345,14 @@ impl TableRows {
                 return None;
             }
         };
-        for column in &mut self.columns {
-            if column.len() == row {
-                self.text_bytes += column.push(Cell::Null, &TextArena::default());
+        if self.named < self.columns.len() {
+            for column in &mut self.columns {
+                if column.len() == row {
+                    self.text_bytes += column.push(Cell::Null, &TextArena::default());
+                }
             }
         }
+        self.named = 0;
         let extra = extra_json(extra);
         self.text_bytes += extra.as_ref().map_or(0, String::len);
         self.extra.push(extra.as_deref());
@@ -359,6 +374,7 @@ impl TableRows {
         for column in &mut self.columns {
             column.truncate(row);
         }
+        self.named = 0;
     }
 
     /// Keeps every finished row.
@@ -375,6 +391,7 @@ impl TableRows {
         }
         self.extra.truncate(keep);
         self.times.truncate(keep);
+        self.named = 0;
         rows - keep
     }
 
@@ -557,6 +574,36 @@ mod tests {
         assert_eq!(platforms, vec![Some("Windows10"), Some(""), Some("")]);
         let times = batch.column_by_name("Timestamp").expect("column").as_primitive::<TimestampNanosecondType>();
         assert_eq!(times.values().to_vec(), vec![5, 7, 9]);
+    }
+
+    #[test]
+    fn rows_naming_every_column_or_all_but_one() {
+        let table = Catalog.table("DeviceInfo").expect("catalog");
+        let [ts, dn, os] = ["Timestamp", "DeviceName", "OSPlatform"].map(|c| table.column_index(c).expect("column"));
+        let mut rows = TableRows::new(table);
+        let none = TextArena::default();
+        let name_all_but = |rows: &mut TableRows, skip: Option<usize>| {
+            for (i, column) in table.columns.iter().enumerate().filter(|(i, _)| Some(*i) != skip) {
+                match column.ty {
+                    KustoType::DateTime => rows.set(i, Cell::Time(1), &none),
+                    KustoType::String => rows.set_text(i, "x"),
+                    _ => rows.set(i, Cell::Null, &none),
+                }
+            }
+        };
+        // Every column: nothing to fill.
+        name_all_but(&mut rows, None);
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(1));
+        // All but one, and a key given twice, which must not count as the missing one.
+        name_all_but(&mut rows, Some(os));
+        rows.set_text(dn, "y");
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(1));
+        rows.set(ts, Cell::Time(2), &none);
+        assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(2));
+        let days = rows.take_days().expect("every column as long as the others");
+        assert_eq!(names(&days[0].1), vec![Some("x"), Some("y"), Some("")]);
+        let platforms: Vec<_> = days[0].1.column_by_name("OSPlatform").expect("column").as_string::<i32>().iter().collect();
+        assert_eq!(platforms, vec![Some("x"), Some(""), Some("")]);
     }
 
     #[test]
