@@ -69,9 +69,11 @@ pub fn from_text(ty: KustoType, s: &str, arena: &mut TextArena) -> Result<Cell, 
     match ty {
         _ if kept_as_text(ty, s) => Ok(arena.push(s)),
         KustoType::Dynamic | KustoType::Guid => Ok(Cell::Null),
-        _ if s.trim().is_empty() => Ok(Cell::Null),
-        KustoType::TimeSpan => Err(TypeError::new(ty, "text (timespan text is not read by ingest)", s)),
-        _ => scalar_text(ty, s.trim()).ok_or_else(|| TypeError::new(ty, "text", s)),
+        _ => match s.trim() {
+            "" => Ok(Cell::Null),
+            _ if ty == KustoType::TimeSpan => Err(TypeError::new(ty, "text (timespan text is not read by ingest)", s)),
+            t => scalar_text(ty, t).ok_or_else(|| TypeError::new(ty, "text", s)),
+        },
     }
 }
 
