@@ -120,7 +120,7 @@ impl Buffers {
     pub fn rollback(&mut self) {
         for i in self.touched.drain(..) {
             if let Some(Some(t)) = self.tables.get_mut(i) {
-                self.rows -= t.rollback();
+                self.rows = self.rows.saturating_sub(t.rollback());
             }
         }
     }
