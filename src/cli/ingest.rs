@@ -54,8 +54,9 @@ pub struct IngestArgs {
     /// Table of CSV and plain JSON rows, e.g. DeviceProcessEvents.
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
-    /// Rows held in memory before they are written out (1 to 10,000,000); fewer use less
-    /// memory and make more, smaller files (merge them with `lakehunt compact`).
+    /// Rows held in memory before they are written out (1 to 10,000,000); they are also
+    /// written out whenever their text reaches 1 GiB. Fewer rows use less memory and make
+    /// more, smaller files (merge them with `lakehunt compact`).
     #[arg(long, value_name = "N", default_value_t = crate::ingest::FLUSH_ROWS)]
     pub batch_rows: usize,
     /// Print nothing but errors.
