@@ -73,9 +73,9 @@ pub struct Buffers {
 }
 
 impl Buffers {
-    /// The position of `table` in the catalog (`None` for a table from elsewhere).
-    pub fn index_of(table: &'static TableDef) -> Option<usize> {
-        Catalog.tables().iter().position(|t| std::ptr::eq(t, table))
+    /// The position of `table` in the catalog (`None` for a table it does not name).
+    pub fn index_of(table: &TableDef) -> Option<usize> {
+        Catalog.tables().iter().position(|t| t.name == table.name)
     }
 
     /// The rows of the catalog's table `index`, to add to.

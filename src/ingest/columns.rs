@@ -486,8 +486,12 @@ mod tests {
         rows.text_bytes() - before
     }
 
+    fn strings<'b>(batch: &'b RecordBatch, column: &str) -> Vec<Option<&'b str>> {
+        batch.column_by_name(column).expect("column").as_string::<i32>().iter().collect()
+    }
+
     fn names(batch: &RecordBatch) -> Vec<Option<&str>> {
-        batch.column_by_name("DeviceName").expect("column").as_string::<i32>().iter().collect()
+        strings(batch, "DeviceName")
     }
 
     #[test]
@@ -570,8 +574,7 @@ mod tests {
         let days = rows.take_days().expect("batches");
         let batch = &days[0].1;
         assert_eq!(names(batch), vec![Some("second"), Some(""), Some("")]);
-        let platforms: Vec<_> = batch.column_by_name("OSPlatform").expect("column").as_string::<i32>().iter().collect();
-        assert_eq!(platforms, vec![Some("Windows10"), Some(""), Some("")]);
+        assert_eq!(strings(batch, "OSPlatform"), vec![Some("Windows10"), Some(""), Some("")]);
         let times = batch.column_by_name("Timestamp").expect("column").as_primitive::<TimestampNanosecondType>();
         assert_eq!(times.values().to_vec(), vec![5, 7, 9]);
     }
@@ -602,8 +605,7 @@ mod tests {
         assert_eq!(rows.finish_row(None, &mut Vec::new()), Some(2));
         let days = rows.take_days().expect("every column as long as the others");
         assert_eq!(names(&days[0].1), vec![Some("x"), Some("y"), Some("")]);
-        let platforms: Vec<_> = days[0].1.column_by_name("OSPlatform").expect("column").as_string::<i32>().iter().collect();
-        assert_eq!(platforms, vec![Some("x"), Some(""), Some("")]);
+        assert_eq!(strings(&days[0].1, "OSPlatform"), vec![Some("x"), Some(""), Some("")]);
     }
 
     #[test]

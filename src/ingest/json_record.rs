@@ -92,7 +92,8 @@ impl JsonParser {
     pub fn new(shape: JsonShape) -> Self {
         let tables = Catalog.tables().iter().map(TableState::new).collect();
         let rows_table = match shape {
-            JsonShape::Rows(table) => Catalog.tables().iter().position(|t| t.name == table.name).unwrap_or(0),
+            // The shape's table comes from the catalog, so it has a position there.
+            JsonShape::Rows(table) => Buffers::index_of(table).unwrap_or(0),
             JsonShape::Stream => 0,
         };
         JsonParser { shape, rows_table, tables, batch: false, depth: 0, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default() }

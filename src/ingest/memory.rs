@@ -1,9 +1,10 @@
 //! How an ingest's process treats freed memory ([`keep_freed_memory`]).
 //!
 //! Every flush hands its column vectors to Arrow (taking fresh ones of the same capacity),
-//! encodes pages, then frees all of it; the next flush asks for the same amounts again. glibc hands large blocks
-//! back to the kernel on free (each is its own mapping, and the heap's top is trimmed), so
-//! each flush faulted in fresh zeroed pages: a quarter of ingest's time was the kernel's.
+//! encodes pages, then frees all of it; the next flush asks for the same amounts again.
+//! glibc hands large blocks back to the kernel on free (each is its own mapping, and the
+//! heap's top is trimmed), so each flush faulted in fresh zeroed pages: a quarter of
+//! ingest's time was the kernel's.
 //! Keeping freed blocks in the heap halves that kernel time; resident memory stays at the
 //! run's peak, which the flush size bounds.
 
