@@ -59,18 +59,18 @@ fn rows_are_sorted_stably_with_zstd_and_a_page_index() {
 fn row_groups_end_at_hour_boundaries_once_they_are_big_enough() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("part-0.parquet");
-    // Hours 0 and 1 hold 3,000 rows each, hours 2 to 4 hold 500 each. A group may end
-    // only at an hour boundary and only after 2,048 rows: {0}, {1}, {2, 3, 4}.
+    // Hours 0 and 1 hold 20,000 rows each, hours 2 to 4 hold 3,000 each. A group may end
+    // only at an hour boundary and only after 16,384 rows: {0}, {1}, {2, 3, 4}.
     let mut times = Vec::new();
-    for (hour, n) in [(0, 3000), (1, 3000), (2, 500), (3, 500), (4, 500)] {
+    for (hour, n) in [(0, 20_000), (1, 20_000), (2, 3000), (3, 3000), (4, 3000)] {
         times.extend((0..n).map(|i| hour * HOUR + i));
     }
     let stats = write_sorted_file(&path, &batch(times)).expect("write");
-    assert_eq!((stats.rows, stats.row_groups), (7500, 3));
+    assert_eq!((stats.rows, stats.row_groups), (49_000, 3));
     let file = std::fs::File::open(&path).expect("open");
     let meta = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader").metadata().clone();
     let sizes: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
-    assert_eq!(sizes, vec![3000, 3000, 1500]);
+    assert_eq!(sizes, vec![20_000, 20_000, 9000]);
 }
 
 #[test]
