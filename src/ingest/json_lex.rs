@@ -563,6 +563,29 @@ mod tests {
     }
 
     #[test]
+    fn utf8_agrees_with_the_standard_check_around_every_block_edge() {
+        // Characters of two to four bytes, whole or cut short, at every offset across
+        // three blocks, alone and after another non-ASCII block.
+        for ch in ["é", "€", "😀"] {
+            for at in 0..200 {
+                for prefix in [String::new(), "®".repeat(40)] {
+                    let mut text = format!("{prefix}{}", "a".repeat(200)).into_bytes();
+                    let at = at + prefix.len();
+                    text.splice(at..at, ch.bytes());
+                    assert_eq!(utf8(&text), std::str::from_utf8(&text), "{ch} at {at}");
+                    assert!(utf8(&text).is_ok());
+                    let mut cut = text.clone();
+                    cut.remove(at + 1);
+                    assert_eq!(utf8(&cut), std::str::from_utf8(&cut), "{ch} cut at {at}");
+                    assert!(utf8(&cut).is_err());
+                    cut.truncate(at + 1);
+                    assert_eq!(utf8(&cut), std::str::from_utf8(&cut), "{ch} cut at the end, {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn numbers_keep_integers_exact() {
         let n = |s: &str| Cursor::new(s).number();
         assert_eq!(n("301234567890123456"), Ok(Number::Int(301_234_567_890_123_456)));
