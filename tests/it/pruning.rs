@@ -24,18 +24,17 @@ async fn scan(lake: &Path, query: &str) -> (String, usize) {
 }
 
 fn bytes_scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
-    let own = plan.metrics().and_then(|m| m.sum_by_name("bytes_scanned")).map_or(0, |v| v.as_usize());
-    own + plan.children().iter().map(|c| bytes_scanned(c)).sum::<usize>()
+    bytes_scanned_by(plan, "")
 }
 
-/// The bytes read by the scans of `table` alone (the scans that list its files).
-fn table_bytes_scanned(plan: &Arc<dyn ExecutionPlan>, table: &str) -> usize {
-    let line = displayable(plan.as_ref()).one_line().to_string();
+/// The bytes read by the scans whose one-line description holds `needle` (a table's
+/// `<Table>/date=` names the scans of its files).
+fn bytes_scanned_by(plan: &Arc<dyn ExecutionPlan>, needle: &str) -> usize {
     let own = match plan.metrics().and_then(|m| m.sum_by_name("bytes_scanned")) {
-        Some(v) if line.contains(&format!("{table}/date=")) => v.as_usize(),
+        Some(v) if displayable(plan.as_ref()).one_line().to_string().contains(needle) => v.as_usize(),
         _ => 0,
     };
-    own + plan.children().iter().map(|c| table_bytes_scanned(c, table)).sum::<usize>()
+    own + plan.children().iter().map(|c| bytes_scanned_by(c, needle)).sum::<usize>()
 }
 
 fn file_bytes(lake: &Path, table: &str, day: &str) -> u64 {
@@ -95,10 +94,10 @@ async fn a_hunt_window_bounds_both_sides_of_a_join_and_prunes_days_and_row_group
     // The test lake's DeviceProcessEvents day (about 8,000 rows) is a single row group of
     // two pages, and the window's hour falls across both: at most that day is read. Its
     // DeviceNetworkEvents day (about 20,000 rows) spans two row groups of several pages.
-    let processes = table_bytes_scanned(&physical, "DeviceProcessEvents") as u64;
+    let processes = bytes_scanned_by(&physical, "DeviceProcessEvents/date=") as u64;
     let process_day = file_bytes(lake, "DeviceProcessEvents", "2026-11-26");
     assert!(processes > 0 && processes <= process_day, "read {processes} of the day's {process_day} bytes");
-    let network = table_bytes_scanned(&physical, "DeviceNetworkEvents") as u64;
+    let network = bytes_scanned_by(&physical, "DeviceNetworkEvents/date=") as u64;
     let network_day = file_bytes(lake, "DeviceNetworkEvents", "2026-11-26");
     assert!(network > 0 && network * 4 < network_day, "the day's parts outside the hour are skipped: read {network} of {network_day} bytes");
 }
