@@ -89,6 +89,7 @@ impl Text {
         Text { data: Vec::new(), offsets: vec![0], present: Vec::new(), nullable }
     }
 
+    #[inline]
     fn push(&mut self, value: Option<&str>) {
         self.data.extend_from_slice(value.unwrap_or("").as_bytes());
         // Flushes keep a table's text under FLUSH_TEXT_BYTES plus one record, far below
@@ -307,6 +308,7 @@ impl TableRows {
     /// Gives text column `col` the text `s` in the row being built (see [`TableRows::set`]).
     /// The column must be a text column ([`super::values::kept_as_text`]); for any other,
     /// this does nothing and the column stays empty in this row.
+    #[inline]
     pub fn set_text(&mut self, col: usize, s: &str) {
         let row = self.times.len();
         if let Some(Column::Text(t)) = self.columns.get_mut(col) {

@@ -38,11 +38,15 @@ struct TableState {
     def: &'static TableDef,
     lookup: HashMap<&'static str, usize>,
     order: Vec<Option<usize>>,
+    /// Each column's key as the exporter writes it, with its colon ([`json_lex::key_pattern`]).
+    keys: Vec<Vec<u8>>,
 }
 
 impl TableState {
     fn new(def: &'static TableDef) -> Self {
-        TableState { def, lookup: def.columns.iter().enumerate().map(|(i, c)| (c.name, i)).collect(), order: Vec::new() }
+        let lookup = def.columns.iter().enumerate().map(|(i, c)| (c.name, i)).collect();
+        let keys = def.columns.iter().map(|c| json_lex::key_pattern(c.name)).collect();
+        TableState { def, lookup, order: Vec::new(), keys }
     }
 
     /// The column the previous record had at key position `k`.
@@ -291,7 +295,7 @@ impl JsonParser {
         let row = &mut self.pool[i];
         let mut k = 0;
         loop {
-            let predicted = state.predicted(k).filter(|&col| c.key_is(state.def.columns[col].name));
+            let predicted = state.predicted(k).filter(|&col| c.key_is(&state.keys[col]));
             let target = if let Some(col) = predicted {
                 Target::Column(col)
             } else {
@@ -454,6 +458,23 @@ mod tests {
         assert_eq!(values(&batch, "AccountName"), [""]);
         assert_eq!(values(&batch, "LogonId"), ["null"]);
         assert_eq!(values(&batch, "_extra"), [r#"{"MachineGroup":"Servers"}"#]);
+    }
+
+    #[test]
+    fn keys_are_found_however_the_record_is_spaced() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        let compact = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"a","OSPlatform":"w"}}"#;
+        // The second record's keys are predicted from the first's but spaced otherwise:
+        // before the colon, around it, and around the commas.
+        let spaced = "{\"category\":\"AdvancedHunting-DeviceInfo\",\"properties\":{ \"Timestamp\" : \"2021-01-01T00:00:00Z\" ,\n\t\"DeviceName\"\t: \"b\",\"OSPlatform\":\r\n\"x\" }}";
+        for (line, text) in [compact, spaced, compact].into_iter().enumerate() {
+            p.parse(text.as_bytes(), line as u64 + 1, &mut buffers).expect("parses");
+            assert_eq!(p.rows()[0].fault, None, "{text}");
+        }
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["a", "b", "a"]);
+        assert_eq!(values(&batch, "OSPlatform"), ["w", "x", "w"]);
+        assert!(batch.column_by_name("_extra").is_none(), "no key was unknown");
     }
 
     #[test]

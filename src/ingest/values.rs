@@ -100,6 +100,7 @@ fn scalar_text(ty: KustoType, t: &str) -> Option<Cell> {
 }
 
 /// Converts a JSON integer.
+#[inline]
 pub fn from_i64(ty: KustoType, v: i64, arena: &mut TextArena) -> Result<Cell, TypeError> {
     match ty {
         KustoType::Long => Ok(Cell::Long(v)),
@@ -306,11 +307,27 @@ mod tests {
         assert_eq!(dt("2022-11-07T17:07:42.123456789123Z"), Some(base + 123_456_789));
         assert_eq!(dt("2022-11-07"), Some(base - (17 * 3600 + 7 * 60 + 42) * 1_000_000_000));
         assert_eq!(dt("1969-12-31T23:59:59Z"), Some(-1_000_000_000));
+        // Seconds without a zone, lower-case separators, and times without seconds.
+        assert_eq!(dt("2022-11-07T17:07:42"), Some(base));
+        assert_eq!(dt("2022-11-07t17:07:42z"), Some(base));
+        assert_eq!(dt("2022-11-07T17:07Z"), Some(base - 42_000_000_000));
+        assert_eq!(dt("2022-11-07 17:07"), Some(base - 42_000_000_000));
     }
 
     #[test]
     fn bad_datetimes_are_refused() {
         for s in ["", "2022-13-01T00:00:00Z", "2022-02-29T00:00:00Z", "2022-11-07T24:00:00Z", "2022-11-07T17:07:42.Z", "2022-11-07T17:07:42Zjunk", "yesterday", "2022-11-07T17"] {
+            assert_eq!(dt(s), None, "{s}");
+        }
+        // A wrong character at any place of the usual layout, or a cut-off time.
+        let good = "2022-11-07T17:07:42Z";
+        for at in 0..19 {
+            let mut bad = good.as_bytes().to_vec();
+            bad[at] = if bad[at].is_ascii_digit() { b'x' } else { b'0' };
+            let s = String::from_utf8(bad).expect("ASCII");
+            assert_eq!(dt(&s), None, "{s}");
+        }
+        for s in ["2022-11-07T17:07:4", "2022-11-07T17:07:", "2022-11-07T17:07:42.5x"] {
             assert_eq!(dt(s), None, "{s}");
         }
         assert_eq!(dt("2024-02-29T00:00:00Z").map(|n| n % 86_400_000_000_000), Some(0));
