@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use datafusion::arrow::array::{Array, RecordBatch, TimestampNanosecondArray, UInt32Array};
+use datafusion::arrow::array::{Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::error::ArrowError;
@@ -153,14 +153,19 @@ fn write_groups(
             nulls_first: false,
         }]))
         .set_created_by(format!("lakehunt {}", env!("CARGO_PKG_VERSION")));
-    for field in batch.schema().fields() {
+    for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
         let column = ColumnPath::from(field.name().as_str());
-        if field.data_type() != &DataType::Utf8 {
-            // A dictionary of timestamps, ids and counts is as large as the values
-            // themselves: they are nearly all distinct. Plain encoding is cheaper to write
-            // and smaller after zstd.
-            props = props.set_column_dictionary_enabled(column, false);
-        } else if !STRING_KEYS.contains(&field.name().as_str()) {
+        let text = field.data_type() == &DataType::Utf8;
+        // A dictionary of timestamps, ids and counts is as large as the values themselves:
+        // they are nearly all distinct, and plain encoding is cheaper to write and smaller
+        // after zstd. A text column that is empty in every row (a sixth of a Defender
+        // export's text values) needs none either: looking each value up in the
+        // dictionary is the costliest part of writing text, and zstd makes the plain
+        // zero lengths as small.
+        if !text || without_text(array.as_ref()) {
+            props = props.set_column_dictionary_enabled(column.clone(), false);
+        }
+        if text && !STRING_KEYS.contains(&field.name().as_str()) {
             props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
         }
     }
@@ -174,6 +179,12 @@ fn write_groups(
     }
     writer.close().map_err(perr)?;
     Ok(groups)
+}
+
+/// Whether a text column holds no text at all: every value empty or null.
+fn without_text(array: &dyn Array) -> bool {
+    // The offsets, not the value buffer: a day's batch is a slice of a larger array.
+    array.as_any().downcast_ref::<StringArray>().is_some_and(|a| a.value_offsets().first() == a.value_offsets().last())
 }
 
 /// Row groups as (offset, length): whole clock hours, several hours together while a

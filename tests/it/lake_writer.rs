@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use datafusion::arrow::array::{Int64Array, RecordBatch, TimestampNanosecondArray};
+use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use datafusion::parquet::file::metadata::PageIndexPolicy;
@@ -53,6 +53,32 @@ fn rows_are_sorted_stably_with_zstd_and_a_page_index() {
     assert_eq!(got, vec![(5, 1), (7, 3), (HOUR + 5, 2), (HOUR + 5, 4), (2 * HOUR, 5), (2 * HOUR + 1, 0)]);
     let compression = meta.row_group(0).column(1).compression();
     assert!(matches!(compression, datafusion::parquet::basic::Compression::ZSTD(_)), "{compression:?}");
+}
+
+#[test]
+fn text_columns_take_a_dictionary_only_when_they_hold_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("part-0.parquet");
+    let times = batch(vec![3, 1, 2]);
+    let schema = Arc::new(Schema::new(vec![
+        times.schema().field(0).clone(),
+        Field::new("FileName", DataType::Utf8, true),
+        Field::new("AccountUpn", DataType::Utf8, true),
+    ]));
+    let names = StringArray::from(vec!["c.exe", "a.exe", "a.exe"]);
+    let empty = StringArray::from(vec![Some(""), None, Some("")]);
+    let batch = RecordBatch::try_new(schema, vec![times.column(0).clone(), Arc::new(names), Arc::new(empty)]).expect("batch");
+    write_sorted_file(&path, &batch).expect("write");
+    let builder = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).expect("open")).expect("reader");
+    let group = builder.metadata().row_group(0).clone();
+    assert!(group.column(1).dictionary_page_offset().is_some(), "text: a dictionary");
+    assert!(group.column(2).dictionary_page_offset().is_none(), "no text: no dictionary");
+    let rows = builder.build().expect("reader").next().expect("a batch").expect("read");
+    let upn = rows.column(2).as_any().downcast_ref::<StringArray>().expect("text");
+    // Sorted by time: rows 1, 2, 0 of the input.
+    assert_eq!((upn.is_null(0), upn.value(1), upn.value(2)), (true, "", ""));
+    let names = rows.column(1).as_any().downcast_ref::<StringArray>().expect("text");
+    assert_eq!((names.value(0), names.value(1), names.value(2)), ("a.exe", "a.exe", "c.exe"));
 }
 
 #[test]
