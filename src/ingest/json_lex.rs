@@ -303,7 +303,9 @@ impl<'a> Cursor<'a> {
             return Err(self.eof());
         };
         scratch.clear();
-        scratch.push_str(&self.text[start..start + n]);
+        // SAFETY: `start` follows the opening quote and `start + n` is at a `\`, both
+        // ASCII, so both are character boundaries of the UTF-8 text.
+        scratch.push_str(unsafe { self.text.get_unchecked(start..start + n) });
         self.i = start + n;
         self.unescape(scratch)?;
         Ok(Str::Scratch)
@@ -328,7 +330,10 @@ impl<'a> Cursor<'a> {
                 self.i = self.b.len();
                 return Err(self.eof());
             };
-            out.push_str(&self.text[self.i..self.i + n]);
+            // SAFETY: the cursor is after an ASCII byte (the opening quote or the last
+            // byte of an escape) and `self.i + n` is at a `"` or `\`, so both are
+            // character boundaries of the UTF-8 text.
+            out.push_str(unsafe { self.text.get_unchecked(self.i..self.i + n) });
             self.i += n;
             if self.b[self.i] == b'"' {
                 self.i += 1;

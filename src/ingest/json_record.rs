@@ -65,6 +65,27 @@ impl TableState {
     }
 }
 
+/// What a key of an envelope (or of a batch around envelopes) is to the parser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum EnvelopeKey {
+    Records,
+    Category,
+    Properties,
+    /// `time`, `tenantId` and the rest, which are skipped.
+    Other,
+}
+
+impl EnvelopeKey {
+    fn of(key: &str) -> Self {
+        match key {
+            "records" => EnvelopeKey::Records,
+            "category" => EnvelopeKey::Category,
+            "properties" => EnvelopeKey::Properties,
+            _ => EnvelopeKey::Other,
+        }
+    }
+}
+
 /// Where a property's value goes.
 enum Target {
     Column(usize),
@@ -89,6 +110,10 @@ pub struct JsonParser {
     scratch: String,
     /// Text of the values converted to text (numbers in a string column, nested JSON).
     arena: TextArena,
+    /// The keys of the last envelope, by position, as [`json_lex::key_pattern`]s with
+    /// what they are: predicted like a table's keys (see [`TableState`]). `None` for a key
+    /// with escapes, which is read the general way.
+    envelope: Vec<Option<(Vec<u8>, EnvelopeKey)>>,
 }
 
 impl JsonParser {
@@ -100,7 +125,7 @@ impl JsonParser {
             JsonShape::Rows(table) => Buffers::index_of(table).unwrap_or(0),
             JsonShape::Stream => 0,
         };
-        JsonParser { shape, rows_table, tables, batch: false, depth: 0, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default() }
+        JsonParser { shape, rows_table, tables, batch: false, depth: 0, pool: Vec::new(), used: 0, line: 0, scratch: String::new(), arena: TextArena::default(), envelope: Vec::new() }
     }
 
     /// Parses one top-level value that starts on `line` into rows of `buffers` (one, or one
@@ -212,19 +237,18 @@ impl JsonParser {
         // must be finished or taken back before any other row of that table is begun.
         let mut built: Option<usize> = None;
         if c.open(b'{')? {
+            let mut k = 0;
             loop {
-                let key = match c.key(&mut self.scratch)? {
-                    Str::Raw(s) => s,
-                    Str::Scratch => "",
-                };
+                let key = self.envelope_key(c, k)?;
+                k += 1;
                 match key {
-                    "records" => {
+                    EnvelopeKey::Records => {
                         // An Event Hub batch: its records are the rows, not this envelope.
                         batch = true;
                         discard(buffers, built.take());
                         self.records(c, buffers)?;
                     }
-                    "category" => {
+                    EnvelopeKey::Category => {
                         let start = c.i;
                         let raw = c.skip(&mut self.scratch)?;
                         let name = if raw.starts_with('"') && raw.len() >= 2 { &raw[1..raw.len() - 1] } else { raw };
@@ -236,7 +260,7 @@ impl JsonParser {
                             None => unknown_category = Some((start, name.to_string())),
                         }
                     }
-                    "properties" => match table {
+                    EnvelopeKey::Properties => match table {
                         Some(t) if !batch => {
                             discard(buffers, built.filter(|&b| b != t));
                             self.props(c, t, i, buffers)?;
@@ -251,7 +275,7 @@ impl JsonParser {
                             }
                         }
                     },
-                    _ => {
+                    EnvelopeKey::Other => {
                         c.skip(&mut self.scratch)?;
                     }
                 }
@@ -282,6 +306,27 @@ impl JsonParser {
             None => self.pool[i].fail(RowFault::NoCategory),
         }
         Ok(())
+    }
+
+    /// The key at position `k` of an envelope, and the `:` after it: the one the last
+    /// envelope had there when it comes again, else read and remembered for the next.
+    fn envelope_key(&mut self, c: &mut Cursor, k: usize) -> Result<EnvelopeKey, JsonError> {
+        if let Some(Some((pattern, key))) = self.envelope.get(k) {
+            if c.key_is(pattern) {
+                return Ok(*key);
+            }
+        }
+        let (key, slot) = match c.key(&mut self.scratch)? {
+            Str::Raw(s) => (EnvelopeKey::of(s), Some((json_lex::key_pattern(s), EnvelopeKey::of(s)))),
+            // Escapes spell the same key (`categ\u006fry` is `category`); none is
+            // remembered, as a pattern is compared with the raw text, which differs.
+            Str::Scratch => (EnvelopeKey::of(&self.scratch), None),
+        };
+        if k >= self.envelope.len() {
+            self.envelope.resize(k + 1, None);
+        }
+        self.envelope[k] = slot;
+        Ok(key)
     }
 
     /// The properties object of a record of table `t` into the row it is building, and
@@ -475,6 +520,28 @@ mod tests {
         assert_eq!(values(&batch, "DeviceName"), ["a", "b", "a"]);
         assert_eq!(values(&batch, "OSPlatform"), ["w", "x", "w"]);
         assert!(batch.column_by_name("_extra").is_none(), "no key was unknown");
+    }
+
+    #[test]
+    fn envelopes_whose_keys_change_order_from_one_record_to_the_next() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        let props = |name: &str| format!(r#""properties":{{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"{name}"}}"#);
+        let info = r#""category":"AdvancedHunting-DeviceInfo""#;
+        let texts = [
+            format!(r#"{{"time":"t",{info},{}}}"#, props("a")),
+            format!(r#"{{{},{info}}}"#, props("b")),
+            format!(r#"{{{info},"time":"t",{}}}"#, props("c")),
+            format!(r#"{{"records":[{{{info},{}}}]}}"#, props("d")),
+            // A key spelt with an escape is the same key, read the general way.
+            format!(r#"{{"time":"t","categ\u006fry":"AdvancedHunting-DeviceInfo",{}}}"#, props("e")),
+            format!(r#"{{"time":"t",{info},{}}}"#, props("f")),
+        ];
+        for (line, text) in texts.iter().enumerate() {
+            p.parse(text.as_bytes(), line as u64 + 1, &mut buffers).expect("parses");
+            assert_eq!(p.rows()[0].fault, None, "{text}");
+        }
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["a", "b", "c", "d", "e", "f"]);
     }
 
     #[test]

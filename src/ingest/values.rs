@@ -99,8 +99,9 @@ fn scalar_text(ty: KustoType, t: &str) -> Option<Cell> {
     }
 }
 
-/// Converts a JSON integer.
-#[inline]
+/// Converts a JSON integer. Always inline: its call, with the result's copy through the
+/// stack, cost more than the conversion of the usual `long`.
+#[inline(always)]
 pub fn from_i64(ty: KustoType, v: i64, arena: &mut TextArena) -> Result<Cell, TypeError> {
     match ty {
         KustoType::Long => Ok(Cell::Long(v)),
