@@ -88,8 +88,9 @@ fn block(s: &[u8], at: usize) -> u128 {
     s.get(at..at + 16).and_then(|w| <[u8; 16]>::try_from(w).ok()).map_or(0, u128::from_ne_bytes)
 }
 
-/// A key as exporters write it, ready for [`Cursor::key_is`]: `"name":`. For column names,
-/// which hold no `"` or `\`.
+/// A key as exporters write it, ready for [`Cursor::key_is`]: `"name":`. For names that
+/// hold no `"` or `\` (column names, and keys read without escapes), whose JSON text is
+/// the name itself.
 pub fn key_pattern(name: &str) -> Vec<u8> {
     [b"\"", name.as_bytes(), b"\":"].concat()
 }
@@ -253,7 +254,8 @@ impl<'a> Cursor<'a> {
     pub fn key_is(&mut self, pattern: &[u8]) -> bool {
         self.peek();
         let at = self.i;
-        // A column name holds no `"` or `\`, so equal bytes mean an equal JSON string.
+        // A pattern's name holds no `"` or `\` (see `key_pattern`), so equal bytes mean
+        // an equal JSON string.
         match self.b.get(at..at + pattern.len()) {
             Some(w) if same(w, pattern) => {
                 self.i = at + pattern.len();
