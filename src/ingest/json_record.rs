@@ -317,7 +317,10 @@ impl JsonParser {
             }
         }
         let (key, slot) = match c.key(&mut self.scratch)? {
-            Str::Raw(s) => (EnvelopeKey::of(s), Some((json_lex::key_pattern(s), EnvelopeKey::of(s)))),
+            Str::Raw(s) => {
+                let key = EnvelopeKey::of(s);
+                (key, Some((json_lex::key_pattern(s), key)))
+            }
             // Escapes spell the same key (`categ\u006fry` is `category`); none is
             // remembered, as a pattern is compared with the raw text, which differs.
             Str::Scratch => (EnvelopeKey::of(&self.scratch), None),
