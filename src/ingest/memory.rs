@@ -1,7 +1,8 @@
 //! How an ingest's process treats freed memory ([`keep_freed_memory`]).
 //!
-//! Every flush hands its column vectors to Arrow (taking fresh ones of the same capacity),
-//! encodes pages, then frees all of it; the next flush asks for the same amounts again.
+//! Every flush encodes pages and frees them, and the column vectors it hands to Arrow come
+//! back to the columns only when nothing else holds them; the next flush asks for the
+//! same amounts again.
 //! glibc hands large blocks back to the kernel on free (each is its own mapping, and the
 //! heap's top is trimmed), so each flush faulted in fresh zeroed pages: a quarter of
 //! ingest's time was the kernel's.
