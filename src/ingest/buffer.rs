@@ -135,6 +135,11 @@ impl Buffers {
         self.tables.iter().flatten().map(TableRows::text_bytes).sum()
     }
 
+    /// Makes room in every table for the rows of its last take ([`TableRows::make_room`]).
+    pub fn make_room(&mut self) {
+        self.tables.iter_mut().flatten().for_each(TableRows::make_room);
+    }
+
     /// The tables that have rows, in table name order (the order files are written in), to
     /// take their rows out. Every row must be committed.
     pub fn tables(&mut self) -> Vec<&mut TableRows> {

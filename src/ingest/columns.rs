@@ -2,19 +2,19 @@
 //! copy when they are written.
 //!
 //! Each column is a plain vector that a flush moves into its Arrow array as it is (a
-//! vector becomes an Arrow buffer without a copy); once the batch is written, the column
-//! takes the vector back for the next rows ([`TableRows::reclaim`]). Exports list each
-//! table's records nearly in time order, so usually the rows need no reordering, and each
-//! day's batch is a slice of those arrays; otherwise the arrays are sorted by Timestamp
-//! once, with Arrow's `take`. Copying every value into new arrays in sorted order was a
-//! quarter of the time spent on buffered rows.
+//! vector becomes an Arrow buffer without a copy); once every table's batch is written
+//! and freed, the columns make room for as many rows again ([`TableRows::make_room`]).
+//! Exports list each table's records nearly in time order, so usually the rows need no
+//! reordering, and each day's batch is a slice of those arrays; otherwise the arrays are
+//! sorted by Timestamp once, with Arrow's `take`. Copying every value into new arrays in
+//! sorted order was a quarter of the time spent on buffered rows.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array};
-use datafusion::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::compute::take_arrays;
-use datafusion::arrow::datatypes::{ArrowNativeType, Field, Schema};
+use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::error::ArrowError;
 
 use super::values::{Cell, DAY_NANOS, TextArena};
@@ -25,33 +25,6 @@ use crate::catalog::{KustoType, TableDef, extra_field};
 /// every column under that by more than the largest record (16 MiB) that can come after
 /// the last check.
 pub const FLUSH_TEXT_BYTES: usize = 1 << 30;
-
-/// Gives an emptied vector its memory back once a flush wrote it: the vector Arrow was
-/// handed, when nothing holds it any more, or else `len` values of fresh capacity. A vector
-/// given rows since is left alone.
-///
-/// Taking a new vector of the same capacity while Arrow still held the old one put every
-/// flush's rows in memory the process had not touched yet: a page fault per 4 KiB, and
-/// twice the flush's memory resident.
-fn refill<T: ArrowNativeType>(v: &mut Vec<T>, back: Option<Buffer>, len: usize) {
-    if !v.is_empty() {
-        return;
-    }
-    match back.map(Buffer::into_vec::<T>) {
-        Some(Ok(mut back)) if back.capacity() >= v.capacity() => {
-            back.clear();
-            *v = back;
-        }
-        _ => v.reserve(len),
-    }
-}
-
-/// An array's buffers, with the array (and so its hold on them) dropped.
-fn buffers_of(array: ArrayRef) -> Vec<Buffer> {
-    let data = array.to_data();
-    drop(array);
-    data.buffers().to_vec()
-}
 
 /// Which values are present, as Arrow nulls (`None` when all are).
 fn nulls(present: &[bool]) -> Option<NullBuffer> {
@@ -92,14 +65,6 @@ impl<T: Copy + Default> Fixed<T> {
         let nulls = nulls(&self.present);
         self.present.clear();
         (std::mem::take(&mut self.values), nulls)
-    }
-}
-
-impl<T: ArrowNativeType> Fixed<T> {
-    /// Memory for the next rows, once `array` (this column's last take) was written.
-    fn reclaim(&mut self, array: ArrayRef) {
-        let rows = array.len();
-        refill(&mut self.values, buffers_of(array).into_iter().next(), rows);
     }
 }
 
@@ -176,19 +141,10 @@ impl Text {
         self.present.iter().any(|&p| p)
     }
 
-    /// Memory for the next rows, once `array` (this column's last take) was written.
-    fn reclaim(&mut self, array: ArrayRef) {
-        if self.len() > 0 {
-            return;
-        }
-        let rows = array.len();
-        let mut buffers = buffers_of(array).into_iter();
-        let (offsets, data) = (buffers.next(), buffers.next());
-        let bytes = data.as_ref().map_or(0, Buffer::len);
-        self.offsets.clear();
-        refill(&mut self.offsets, offsets, rows + 1);
-        self.offsets.push(0);
-        refill(&mut self.data, data, bytes);
+    /// Room for `rows` values of `bytes` in all.
+    fn make_room(&mut self, rows: usize, bytes: usize) {
+        self.offsets.reserve(rows);
+        self.data.reserve(bytes);
     }
 }
 
@@ -263,16 +219,22 @@ impl Column {
         }
     }
 
-    /// Memory for the next rows, once `array`, this column's last take, was written (see
-    /// [`refill`]).
-    fn reclaim(&mut self, array: ArrayRef) {
+    /// Text bytes held, for a text column.
+    fn text_len(&self) -> usize {
         match self {
-            Column::Text(t) => t.reclaim(array),
-            Column::Long(c) | Column::Time(c) => c.reclaim(array),
-            Column::Int(c) => c.reclaim(array),
-            Column::Real(c) => c.reclaim(array),
-            // Arrow packs booleans into bits: there is no vector to take back.
-            Column::Bool(c) => c.values.reserve(array.len()),
+            Column::Text(t) => t.data.len(),
+            _ => 0,
+        }
+    }
+
+    /// Room for `rows` values of `bytes` of text in all (see [`TableRows::make_room`]).
+    fn make_room(&mut self, rows: usize, bytes: usize) {
+        match self {
+            Column::Text(t) => t.make_room(rows, bytes),
+            Column::Long(c) | Column::Time(c) => c.values.reserve(rows),
+            Column::Int(c) => c.values.reserve(rows),
+            Column::Real(c) => c.values.reserve(rows),
+            Column::Bool(c) => c.values.reserve(rows),
         }
     }
 
@@ -326,9 +288,8 @@ pub struct TableRows {
     /// Text bytes appended since the last take, counting values later taken back: an
     /// overestimate, which only makes a flush come sooner.
     text_bytes: usize,
-    /// The arrays of the last take, the columns' and then `_extra`'s, while the batches cut
-    /// from them are being written ([`TableRows::reclaim`]).
-    lent: Vec<ArrayRef>,
+    /// Rows, and each column's text bytes (then `_extra`'s), of the last take.
+    taken: (usize, Vec<usize>),
 }
 
 impl TableRows {
@@ -336,7 +297,7 @@ impl TableRows {
     pub fn new(table: &'static TableDef) -> Self {
         let columns = table.columns.iter().map(|c| Column::new(c.ty)).collect();
         let timestamp = table.column_index("Timestamp");
-        TableRows { table, columns, extra: Text::new(true), times: Vec::new(), timestamp, committed: 0, named: 0, text_bytes: 0, lent: Vec::new() }
+        TableRows { table, columns, extra: Text::new(true), times: Vec::new(), timestamp, committed: 0, named: 0, text_bytes: 0, taken: (0, Vec::new()) }
     }
 
     /// The table.
@@ -462,36 +423,35 @@ impl TableRows {
 
     /// Takes every row out, in Timestamp order (a stable sort: equal times keep their
     /// input order), as one batch of the table's file schema per day (days since 1970),
-    /// with `_extra` only on a day where a row has unknown keys. The table is left empty;
-    /// once the batches are written and dropped, [`TableRows::reclaim`] gives it its
-    /// memory back. An error (a column over 2 GiB, which the flush threshold rules out)
-    /// leaves the table half taken: the run is abandoned.
+    /// with `_extra` only on a day where a row has unknown keys. The table is left empty,
+    /// holding no memory of the rows: see [`TableRows::make_room`]. An error (a column over
+    /// 2 GiB, which the flush threshold rules out) leaves the table half taken: the run is
+    /// abandoned.
     pub fn take_days(&mut self) -> Result<Vec<(i64, RecordBatch)>, ArrowError> {
+        let bytes = self.columns.iter().map(Column::text_len).chain([self.extra.data.len()]).collect();
+        self.taken = (self.times.len(), bytes);
         let mut arrays = self.columns.iter_mut().map(Column::take).collect::<Result<Vec<_>, _>>()?;
         let with_extra = self.extra.any_present();
-        arrays.push(self.extra.take()?);
+        let extra = self.extra.take()?;
+        if with_extra {
+            arrays.push(extra);
+        }
         let mut times = std::mem::take(&mut self.times);
-        if times.is_sorted() {
-            self.lent = arrays.clone();
-        } else {
+        if !times.is_sorted() {
             // A flush holds at most `MAX_FLUSH_ROWS` rows, far below u32::MAX.
             let mut order: Vec<u32> = (0..times.len() as u32).collect();
             order.sort_by_key(|&i| times[i as usize]);
-            let sorted = take_arrays(&arrays, &UInt32Array::from(order), None)?;
-            // The rows in input order are needed no more.
-            self.lent = std::mem::replace(&mut arrays, sorted);
-            self.reclaim();
+            arrays = take_arrays(&arrays, &UInt32Array::from(order), None)?;
             times.sort();
         }
-        let Some(extra) = arrays.pop() else { return Ok(Vec::new()) };
         let mut days = Vec::new();
         for (day, start, len) in day_runs(&times) {
             let mut columns: Vec<ArrayRef> = arrays.iter().map(|a| a.slice(start, len)).collect();
             let mut fields: Vec<Field> = self.table.file_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-            let extra = extra.slice(start, len);
-            if with_extra && extra.null_count() < len {
+            if with_extra && columns.last().is_some_and(|e| e.null_count() < len) {
                 fields.push(extra_field());
-                columns.push(extra);
+            } else if with_extra {
+                columns.pop();
             }
             days.push((day, RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?));
         }
@@ -502,17 +462,20 @@ impl TableRows {
         Ok(days)
     }
 
-    /// Gives the columns the memory of their last take back (see [`refill`]). Call it once
-    /// the batches [`TableRows::take_days`] returned are dropped; a buffer still held
-    /// elsewhere is left to its holder, and the column gets fresh memory of its size.
-    pub fn reclaim(&mut self) {
-        let mut lent = std::mem::take(&mut self.lent);
-        if let Some(extra) = lent.pop() {
-            self.extra.reclaim(extra);
+    /// Makes room in every column for as many rows, and as much text, as the last take.
+    /// Call it once the batches of every table's take are written and dropped: the room
+    /// is then the memory they held, which the process has touched already. Keeping room
+    /// while the batches were held put the next rows in memory never touched before (a
+    /// page fault each 4 KiB), and taking the batches' own vectors back (Arrow gives a
+    /// buffer held by nothing else back as its vector) left the Parquet writer of the
+    /// tables after to fault in memory of its own.
+    pub fn make_room(&mut self) {
+        let (rows, bytes) = std::mem::take(&mut self.taken);
+        let mut bytes = bytes.into_iter();
+        for column in &mut self.columns {
+            column.make_room(rows, bytes.next().unwrap_or(0));
         }
-        for (column, array) in self.columns.iter_mut().zip(lent) {
-            column.reclaim(array);
-        }
+        self.extra.make_room(rows, bytes.next().unwrap_or(0));
     }
 }
 
@@ -608,58 +571,34 @@ mod tests {
         assert_eq!(names(&again[0].1), vec![Some("e")]);
     }
 
-    /// Where a text column's bytes and a time column's values live.
-    fn addresses(rows: &TableRows, text: usize, time: usize) -> (*const u8, *const i64) {
+    /// Room in a text column's bytes and a time column's values.
+    fn room(rows: &TableRows, text: usize, time: usize) -> (usize, usize) {
         match (&rows.columns[text], &rows.columns[time]) {
-            (Column::Text(t), Column::Time(c)) => (t.data.as_ptr(), c.values.as_ptr()),
+            (Column::Text(t), Column::Time(c)) => (t.data.capacity(), c.values.capacity()),
             _ => panic!("a text and a time column"),
         }
     }
 
     #[test]
-    fn written_rows_give_their_memory_back() {
+    fn taken_rows_leave_no_memory_behind_until_room_is_made() {
         let table = Catalog.table("DeviceInfo").expect("catalog");
         let [ts, dn] = ["Timestamp", "DeviceName"].map(|c| table.column_index(c).expect("column"));
         let mut rows = TableRows::new(table);
-        for (t, name) in [(1, "a"), (2, "bb"), (DAY_NANOS, "ccc")] {
+        for (t, name) in [(3, "ccc"), (1, "a"), (DAY_NANOS, "bb")] {
             push(&mut rows, t, name, false);
         }
-        let before = addresses(&rows, dn, ts);
         let days = rows.take_days().expect("batches");
-        assert_eq!(days.len(), 2);
+        // While the batches are being written, the columns hold no memory of their own.
+        assert_eq!(room(&rows, dn, ts), (0, 0));
         drop(days);
-        rows.reclaim();
-        assert_eq!(addresses(&rows, dn, ts), before, "the same memory, for the next rows");
-        assert_eq!(rows.rows(), 0);
+        rows.make_room();
+        let (bytes, times) = room(&rows, dn, ts);
+        assert!(bytes >= 6 && times >= 3, "room for the 3 rows and 6 bytes taken: {bytes}, {times}");
+        // Once: a second call, with no take between, makes no more.
+        rows.make_room();
+        assert_eq!(room(&rows, dn, ts), (bytes, times));
         push(&mut rows, 5, "d", false);
-        assert_eq!(addresses(&rows, dn, ts), before);
-        let days = rows.take_days().expect("batches");
-        assert_eq!(names(&days[0].1), vec![Some("d")]);
-        // A buffer still held elsewhere stays there: the column gets memory of its own.
-        let kept = days;
-        rows.reclaim();
-        assert_ne!(addresses(&rows, dn, ts).0, before.0);
-        push(&mut rows, 6, "e", false);
-        assert_eq!(names(&kept[0].1), vec![Some("d")], "the held batch is unchanged");
-        assert_eq!(names(&rows.take_days().expect("batches")[0].1), vec![Some("e")]);
-    }
-
-    #[test]
-    fn rows_out_of_order_give_their_memory_back_at_once() {
-        let table = Catalog.table("DeviceInfo").expect("catalog");
-        let [ts, dn] = ["Timestamp", "DeviceName"].map(|c| table.column_index(c).expect("column"));
-        let mut rows = TableRows::new(table);
-        for (t, name) in [(3, "late"), (1, "early")] {
-            push(&mut rows, t, name, false);
-        }
-        let before = addresses(&rows, dn, ts);
-        // The sorted batch is Arrow's copy; the columns' own memory is free as soon as it
-        // is made.
-        let days = rows.take_days().expect("batches");
-        assert_eq!(names(&days[0].1), vec![Some("early"), Some("late")]);
-        assert_eq!(addresses(&rows, dn, ts), before);
-        push(&mut rows, 2, "next", false);
-        assert_eq!(names(&days[0].1), vec![Some("early"), Some("late")]);
+        assert_eq!(names(&rows.take_days().expect("batches")[0].1), vec![Some("d")]);
     }
 
     #[test]

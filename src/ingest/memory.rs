@@ -1,8 +1,7 @@
 //! How an ingest's process treats freed memory ([`keep_freed_memory`]).
 //!
-//! Every flush encodes pages and frees them, and the column vectors it hands to Arrow come
-//! back to the columns only when nothing else holds them; the next flush asks for the
-//! same amounts again.
+//! Every flush hands its column vectors to Arrow, encodes pages, then frees all of it;
+//! the columns then ask for the same amounts again, and the next flush does the same.
 //! glibc hands large blocks back to the kernel on free (each is its own mapping, and the
 //! heap's top is trimmed), so each flush faulted in fresh zeroed pages: a quarter of
 //! ingest's time was the kernel's.
