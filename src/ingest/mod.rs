@@ -352,7 +352,6 @@ impl Work<'_> {
                 counts.files += 1;
             }
         }
-        self.buffers.make_room();
         Ok(())
     }
 }
@@ -410,11 +409,12 @@ impl RowSink for FileSink<'_, '_> {
                 }
             }
         }
-        if (w.buffers.rows() >= w.flush_rows || w.buffers.text_bytes() >= columns::FLUSH_TEXT_BYTES)
-            && w.failure.is_none()
-            && let Err(e) = w.flush()
-        {
-            w.failure = Some(e);
+        if (w.buffers.rows() >= w.flush_rows || w.buffers.text_bytes() >= columns::FLUSH_TEXT_BYTES) && w.failure.is_none() {
+            match w.flush() {
+                // More rows follow; the run's last flush, in `Work::all`, makes no room.
+                Ok(()) => w.buffers.make_room(),
+                Err(e) => w.failure = Some(e),
+            }
         }
     }
 
