@@ -305,11 +305,17 @@ impl<'a> Cursor<'a> {
             return Err(self.eof());
         };
         scratch.clear();
-        // SAFETY: `start` follows the opening quote and `start + n` is at a `\`, both
-        // ASCII, so both are character boundaries of the UTF-8 text.
-        scratch.push_str(unsafe { self.text.get_unchecked(start..start + n) });
+        // SAFETY: what is appended is the string's unescaped value: whole runs of the
+        // UTF-8 text between `"`/`\` (ASCII, so character boundaries) and the characters
+        // of escapes, which is UTF-8 once complete. A failure leaves a part, which may end
+        // inside a character, so the scratch is cleared before the error is returned.
+        let out = unsafe { scratch.as_mut_vec() };
+        out.extend_from_slice(&self.b[start..start + n]);
         self.i = start + n;
-        self.unescape(scratch)?;
+        if let Err(e) = self.unescape(out) {
+            out.clear();
+            return Err(e);
+        }
         Ok(Str::Scratch)
     }
 
@@ -324,19 +330,11 @@ impl<'a> Cursor<'a> {
         Ok(key)
     }
 
-    /// Unescapes the rest of a string (the cursor is at a backslash) into `out`.
-    fn unescape(&mut self, out: &mut String) -> Result<()> {
+    /// Unescapes the rest of a string (the cursor is at a backslash) onto `out`. On an
+    /// error, `out` may end inside a character.
+    fn unescape(&mut self, out: &mut Vec<u8>) -> Result<()> {
         loop {
-            let rest = &self.b[self.i..];
-            let Some(n) = quote_or_escape(rest) else {
-                self.i = self.b.len();
-                return Err(self.eof());
-            };
-            // SAFETY: the cursor is after an ASCII byte (the opening quote or the last
-            // byte of an escape) and `self.i + n` is at a `"` or `\`, so both are
-            // character boundaries of the UTF-8 text.
-            out.push_str(unsafe { self.text.get_unchecked(self.i..self.i + n) });
-            self.i += n;
+            self.copy_plain(out)?;
             if self.b[self.i] == b'"' {
                 self.i += 1;
                 return Ok(());
@@ -346,19 +344,55 @@ impl<'a> Cursor<'a> {
                 return Err(self.eof());
             };
             self.i += 2;
-            let c = match esc {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => self.unicode_escape()?,
+            let byte = match esc {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                b'/' => b'/',
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => {
+                    let c = self.unicode_escape()?;
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    continue;
+                }
                 _ => return Err(self.error(ErrorKind::Syntax, format!("invalid escape `\\{}`", esc as char))),
             };
-            out.push(c);
+            out.push(byte);
+        }
+    }
+
+    /// Copies the text from the cursor up to the next `"` or `\` onto `out`, and moves the
+    /// cursor there. Paths and command lines hold an escape every few bytes, so the runs
+    /// are short: each 16-byte block is copied whole (a fixed-size copy, inline) and the
+    /// part past the run cut off, instead of a call to copy each run's exact length.
+    #[inline(always)]
+    fn copy_plain(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        while let Some(block) = self.b.get(self.i..self.i + 16).and_then(|w| <&[u8; 16]>::try_from(w).ok()) {
+            let mask = special16(block);
+            let len = out.len();
+            out.extend_from_slice(block);
+            if mask != 0 {
+                let n = mask.trailing_zeros() as usize;
+                out.truncate(len + n);
+                self.i += n;
+                return Ok(());
+            }
+            self.i += 16;
+        }
+        let rest = &self.b[self.i..];
+        match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+            Some(n) => {
+                out.extend_from_slice(&rest[..n]);
+                self.i += n;
+                Ok(())
+            }
+            None => {
+                self.i = self.b.len();
+                Err(self.eof())
+            }
         }
     }
 
@@ -550,6 +584,34 @@ mod tests {
         let mut c = Cursor::new(&long);
         assert!(matches!(c.string(&mut scratch), Ok(Str::Scratch)));
         assert_eq!(scratch, format!("{}\"{}", "x".repeat(37), "y".repeat(21)));
+    }
+
+    #[test]
+    fn escaped_strings_unescape_like_serde_json_for_runs_of_any_length() {
+        // Runs of 0 to 40 characters between escapes (so within, at and across the 16-byte
+        // blocks that are copied whole), with a two-byte character among them, and a string
+        // that ends within 16 bytes of the text's end.
+        let mut scratch = String::new();
+        for run in 0..40 {
+            let plain: String = (0..run).map(|i| if i % 7 == 3 { 'é' } else { 'a' }).collect();
+            for escapes in [r"\\", r#"\""#, r"\n\t", r"\u00e9", r"\ud83d\ude00"] {
+                let json = format!("\"{escapes}{plain}{escapes}{plain}{escapes}\"");
+                for text in [format!("{json}{}", " ".repeat(20)), json.clone()] {
+                    let mut c = Cursor::new(&text);
+                    let expected: String = serde_json::from_str(&json).expect("valid JSON");
+                    assert!(matches!(c.string(&mut scratch), Ok(Str::Scratch)), "{json}");
+                    assert_eq!(scratch, expected, "{json}");
+                    assert_eq!(c.i, json.len(), "{json}");
+                }
+            }
+        }
+        // A string cut short or broken after an escape leaves nothing behind, even when the
+        // text it had copied ends inside a character.
+        for broken in ["\"a\\\\ééééééééééééé", "\"a\\\\éééééééé\\x\"", "\"\\u12\""] {
+            scratch.push_str("old");
+            assert!(Cursor::new(broken).string(&mut scratch).is_err(), "{broken}");
+            assert_eq!(scratch, "", "{broken}");
+        }
     }
 
     #[test]
