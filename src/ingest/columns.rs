@@ -87,7 +87,8 @@ impl Text {
     fn push(&mut self, value: Option<&str>) {
         self.data.extend_from_slice(value.unwrap_or("").as_bytes());
         // Flushes keep a table's text under FLUSH_TEXT_BYTES plus one record, far below
-        // i32::MAX; were a column longer, its offset would saturate and `take` refuse it.
+        // i32::MAX; were a column longer, its offset would saturate and `take` refuse it
+        // (the data would then be at least i32::MAX bytes long).
         self.offsets.push(i32::try_from(self.data.len()).unwrap_or(i32::MAX));
         if self.nullable {
             self.present.push(value.is_some());
@@ -104,16 +105,21 @@ impl Text {
         }
         self.offsets.truncate(len + 1);
         // `len` is below the old length, so `offsets` still has an entry at `len`. A
-        // saturated offset (a column over i32::MAX) keeps the data; `take` refuses it.
-        let end = usize::try_from(self.offsets[len]).unwrap_or(self.data.len());
-        self.data.truncate(end);
+        // saturated offset (a column over i32::MAX) keeps the data, at least i32::MAX
+        // bytes, which `take` refuses.
+        let end = self.offsets[len];
+        if end < i32::MAX {
+            self.data.truncate(end as usize);
+        }
         self.present.truncate(len);
     }
 
     /// The values as a string array, taken out. Arrow's check of every offset and of the
     /// bytes' UTF-8 is skipped: both hold by construction (see the SAFETY note).
     fn take(&mut self) -> Result<ArrayRef, ArrowError> {
-        if self.offsets.last().is_some_and(|&end| end as usize != self.data.len()) {
+        // A saturated offset leaves the data at i32::MAX bytes or more, and so does the
+        // truncation at one; below that, every offset is exact.
+        if self.data.len() >= i32::MAX as usize || self.offsets.last().is_some_and(|&end| end as usize != self.data.len()) {
             return Err(ArrowError::ComputeError("over 2 GiB of text in one column".into()));
         }
         if self.nullable && self.present.len() != self.len() {
