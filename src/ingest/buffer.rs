@@ -22,6 +22,9 @@ pub enum RowFault {
     NoCategory,
     /// The `category` is not `AdvancedHunting-<a catalog table>`.
     UnknownCategory(String),
+    /// Two `category` keys that differ (the first, then the second): the record belongs to
+    /// no one table.
+    TwoCategories(String, String),
 }
 
 /// A record besides its values, which are in its table's [`TableRows`].

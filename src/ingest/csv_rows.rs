@@ -40,7 +40,7 @@ pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn R
     let mut record = csv::ByteRecord::new();
     let mut row = Staged::default();
     let mut arena = TextArena::default();
-    while reader.read_byte_record(&mut record)? {
+    while !sink.stopped() && reader.read_byte_record(&mut record)? {
         let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         if record.len() != header.len() {
             sink.bad(line, offset, &csv_text(&record), Reason::FieldCount { expected: header.len(), found: record.len() });

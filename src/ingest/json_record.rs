@@ -181,6 +181,11 @@ impl JsonParser {
         self.batch
     }
 
+    /// Whether values are Streaming API records, where a `records` key makes a batch.
+    pub fn is_stream(&self) -> bool {
+        matches!(self.shape, JsonShape::Stream)
+    }
+
     fn next_row(&mut self, table: Option<&'static TableDef>) -> usize {
         if self.used == self.pool.len() {
             self.pool.push(Staged::default());
@@ -229,8 +234,9 @@ impl JsonParser {
             return Ok(());
         }
         let i = self.next_row(None);
+        // The first category: a table's index, or the name of none.
+        let mut category: Option<Result<usize, String>> = None;
         let mut table = None;
-        let mut unknown_category = None;
         let mut deferred = None;
         let mut batch = false;
         // The table whose columns hold this record's values so far: a row being built there
@@ -249,15 +255,21 @@ impl JsonParser {
                         self.records(c, buffers)?;
                     }
                     EnvelopeKey::Category => {
-                        let start = c.i;
-                        let raw = c.skip(&mut self.scratch)?;
-                        let name = if raw.starts_with('"') && raw.len() >= 2 { &raw[1..raw.len() - 1] } else { raw };
-                        match name.strip_prefix(CATEGORY_PREFIX).and_then(|n| self.tables.iter().position(|t| t.def.name == n)) {
-                            Some(t) => {
-                                table = Some(t);
-                                self.pool[i].table = Some(self.tables[t].def);
+                        let named = self.category(c)?;
+                        match &category {
+                            None => {
+                                if let Ok(t) = named {
+                                    table = Some(t);
+                                    self.pool[i].table = Some(self.tables[t].def);
+                                }
+                                category = Some(named);
                             }
-                            None => unknown_category = Some((start, name.to_string())),
+                            Some(first) if *first == named => {}
+                            // The first category stays the record's table, for the quarantine.
+                            Some(first) => {
+                                let (first, second) = (self.category_text(first), self.category_text(&named));
+                                self.pool[i].fail(RowFault::TwoCategories(first, second));
+                            }
                         }
                     }
                     EnvelopeKey::Properties => match table {
@@ -294,18 +306,37 @@ impl JsonParser {
             discard(buffers, built.filter(|&b| b != t));
             let mut sub = Cursor::new(raw);
             self.props(&mut sub, t, i, buffers).map_err(|e| JsonError { offset: e.offset + start, ..e })?;
-            built = Some(t);
         }
-        // The category named another table after the properties were read.
-        discard(buffers, built.filter(|&b| Some(b) != table));
-        if let Some((_, category)) = unknown_category {
-            self.pool[i].fail(RowFault::UnknownCategory(category));
+        if let Some(Err(name)) = category {
+            self.pool[i].fail(RowFault::UnknownCategory(name));
         }
         match table {
             Some(t) => buffers.finish(t, &mut self.pool[i]),
             None => self.pool[i].fail(RowFault::NoCategory),
         }
         Ok(())
+    }
+
+    /// A `category` value: the index of the table it names, or its text when it names
+    /// none (or is not a string).
+    fn category(&mut self, c: &mut Cursor) -> Result<Result<usize, String>, JsonError> {
+        let name = match c.peek() {
+            Some(b'"') => match c.string(&mut self.scratch)? {
+                Str::Raw(s) => s,
+                Str::Scratch => self.scratch.as_str(),
+            },
+            _ => c.skip(&mut self.scratch)?,
+        };
+        let table = name.strip_prefix(CATEGORY_PREFIX).and_then(|n| self.tables.iter().position(|t| t.def.name == n));
+        Ok(table.ok_or_else(|| name.to_string()))
+    }
+
+    /// A category as the record spelt it, for a message.
+    fn category_text(&self, category: &Result<usize, String>) -> String {
+        match category {
+            Ok(t) => format!("{CATEGORY_PREFIX}{}", self.tables[*t].def.name),
+            Err(name) => name.clone(),
+        }
     }
 
     /// The key at position `k` of an envelope, and the `:` after it: the one the last
@@ -390,11 +421,8 @@ fn value(c: &mut Cursor, scratch: &mut String, arena: &mut TextArena, row: &mut 
         Target::Extra(_) => (0, KustoType::Dynamic),
     };
     if let Target::Extra(name) = target {
-        let raw = c.skip(scratch)?;
-        match raw.as_bytes().first() {
-            Some(b'n') => {}
-            Some(b'{' | b'[') => row.extra.push((name, compact(c, raw)?)),
-            _ => row.extra.push((name, raw.to_string())),
+        if let Some(json) = extra_json(c, scratch)? {
+            row.extra.push((name, json));
         }
         return Ok(());
     }
@@ -441,13 +469,50 @@ fn value(c: &mut Cursor, scratch: &mut String, arena: &mut TextArena, row: &mut 
 /// `TimeGenerated` stands in for a missing Timestamp (see [`Staged::finish`]); a value that
 /// is not a datetime is kept in `_extra`.
 fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Result<(), JsonError> {
-    let raw = c.skip(scratch)?;
-    let text = if raw.starts_with('"') { serde_json::from_str::<String>(raw).ok() } else { None };
-    row.time_generated = text.as_deref().and_then(values::parse_datetime);
-    if row.time_generated.is_none() && raw != "null" {
-        row.extra.push(("TimeGenerated".into(), raw.to_string()));
+    row.time_generated = None;
+    if c.peek() == Some(b'"') {
+        let text = match c.string(scratch)? {
+            Str::Raw(s) => s,
+            Str::Scratch => scratch.as_str(),
+        };
+        row.time_generated = values::parse_datetime(text);
+        if row.time_generated.is_none() {
+            row.extra.push(("TimeGenerated".into(), serde_json::Value::from(text).to_string()));
+        }
+    } else if let Some(json) = extra_json(c, scratch)? {
+        row.extra.push(("TimeGenerated".into(), json));
     }
     Ok(())
+}
+
+/// A value as `_extra` keeps it: compact JSON text, `None` for null. The reader takes
+/// some text JSON does not allow (a tab inside a string, a number such as `01` or `1.`);
+/// kept as written, that would make the whole `_extra` object unreadable. So a string is
+/// written anew from its value, and a number JSON does not allow becomes the string of
+/// its text.
+fn extra_json(c: &mut Cursor, scratch: &mut String) -> Result<Option<String>, JsonError> {
+    let json = match c.peek() {
+        Some(b'"') => match c.string(scratch)? {
+            Str::Raw(s) => serde_json::Value::from(s).to_string(),
+            Str::Scratch => serde_json::Value::from(scratch.as_str()).to_string(),
+        },
+        Some(b'{' | b'[') => {
+            let raw = c.skip(scratch)?;
+            compact(c, raw)?
+        }
+        Some(b'n') => {
+            c.literal()?;
+            return Ok(None);
+        }
+        _ => {
+            let raw = c.skip(scratch)?;
+            match serde_json::from_str::<serde_json::Value>(raw) {
+                Ok(_) => raw.to_string(),
+                Err(_) => serde_json::Value::from(raw).to_string(),
+            }
+        }
+    };
+    Ok(Some(json))
 }
 
 /// A nested value as compact JSON text (key order kept); the skip only checked its balance,
@@ -526,6 +591,21 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_keep_valid_json_whatever_the_reader_let_through() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        // A tab inside strings, numbers JSON does not allow, an escaped slash, and a
+        // TimeGenerated that is no datetime.
+        let text = "{\"category\":\"AdvancedHunting-DeviceInfo\",\"properties\":{\"Timestamp\":\"2021-01-01T00:00:00Z\",\"A\":\"x\ty\",\"B\":01,\"C\":1.,\"D\":\"\\/ok\",\"E\":-2.5e3,\"F\":null,\"G\":[1, {\"h\": true}],\"TimeGenerated\":\"soon\ty\"}}";
+        p.parse(text.as_bytes(), 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].fault, None);
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        let extra = values(&batch, "_extra");
+        let parsed: serde_json::Value = serde_json::from_str(&extra[0]).expect("_extra is JSON");
+        let expected = serde_json::json!({"A": "x\ty", "B": "01", "C": "1.", "D": "/ok", "E": -2500.0, "G": [1, {"h": true}], "TimeGenerated": "soon\ty"});
+        assert_eq!(parsed, expected);
+    }
+
+    #[test]
     fn envelopes_whose_keys_change_order_from_one_record_to_the_next() {
         let (mut p, mut buffers) = (stream(), Buffers::default());
         let props = |name: &str| format!(r#""properties":{{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"{name}"}}"#);
@@ -597,10 +677,22 @@ mod tests {
     #[test]
     fn odd_envelopes_leave_no_values_behind() {
         let (mut p, mut buffers) = (stream(), Buffers::default());
-        // Properties, then a category naming another table: the row is of that table, and
-        // nothing stays in the first.
-        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"info"},"category":"AdvancedHunting-DeviceLogonEvents"}"#, 1, &mut buffers).expect("parses");
-        assert_eq!(p.rows()[0].fault, Some(RowFault::MissingTimestamp));
+        // A second category naming another table, before or after the properties: the
+        // record is quarantined, and nothing stays in either table.
+        for text in [
+            r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"TimeGenerated":"2021-01-01T00:00:00Z","DeviceName":"info","Foo":1},"category":"AdvancedHunting-DeviceLogonEvents"}"#,
+            r#"{"category":"AdvancedHunting-DeviceInfo","category":"AdvancedHunting-DeviceLogonEvents","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"info"}}"#,
+        ] {
+            p.parse(text.as_bytes(), 1, &mut buffers).expect("parses");
+            let two = RowFault::TwoCategories("AdvancedHunting-DeviceInfo".into(), "AdvancedHunting-DeviceLogonEvents".into());
+            assert_eq!(p.rows()[0].fault, Some(two), "{text}");
+            assert_eq!(p.rows()[0].table.map(|t| t.name), Some("DeviceInfo"), "{text}");
+        }
+        // The same category twice is one category; one spelt with escapes is read unescaped.
+        p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","category":"AdvancedHunting-Device\u0049nfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"twice"}}"#, 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].fault, None);
+        assert_eq!(buffers.rows(), 1);
+        assert_eq!(take(&mut buffers, "DeviceInfo").map(|b| values(&b, "DeviceName")), Some(vec!["twice".to_string()]));
         // Properties, then records: the envelope is a batch, its own properties are dropped.
         p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","OSPlatform":"envelope"},"records":[{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"in batch"}}]}"#, 2, &mut buffers).expect("parses");
         assert_eq!(p.rows().len(), 1);

@@ -422,4 +422,8 @@ impl RowSink for FileSink<'_, '_> {
         self.tick();
         self.quarantine(line, Some(offset), None, &reason, &String::from_utf8_lossy(text));
     }
+
+    fn stopped(&self) -> bool {
+        self.work.failure.is_some()
+    }
 }

@@ -63,6 +63,7 @@ impl Reason {
             Reason::Row(RowFault::WrongType { .. }) => "wrong type",
             Reason::Row(RowFault::NoCategory) => "no category",
             Reason::Row(RowFault::UnknownCategory(_)) => "unknown category",
+            Reason::Row(RowFault::TwoCategories(..)) => "two categories",
         }
     }
 
@@ -82,6 +83,7 @@ impl Reason {
             Reason::Row(RowFault::WrongType { column, error }) => format!("column {column} is {}, but found {}", error.expected.name(), error.found),
             Reason::Row(RowFault::NoCategory) => "no category key, so no table (give --format jsonl --table NAME for plain rows)".into(),
             Reason::Row(RowFault::UnknownCategory(c)) => format!("category {c:?} is not AdvancedHunting-<a Defender table lakehunt knows>"),
+            Reason::Row(RowFault::TwoCategories(a, b)) => format!("category {a:?}, then category {b:?}: a record is of one table"),
         }
     }
 }

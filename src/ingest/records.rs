@@ -26,6 +26,9 @@ pub trait RowSink {
     fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String);
     /// Text that is not a record, with the line and byte offset where it starts.
     fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason);
+    /// Whether the run has failed (a flush or the quarantine could not be written): no
+    /// more rows can be kept, so reading stops rather than buffer the rest of the input.
+    fn stopped(&self) -> bool;
 }
 
 /// Reads lines of at most [`MAX_RECORD_BYTES`], counting lines and bytes.
@@ -145,7 +148,7 @@ impl<R: BufRead> LineReader<R> {
 /// Reads every JSON value of `lines` and reports rows and bad text to `sink`.
 pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> io::Result<()> {
     let mut acc = Vec::new();
-    while lines.advance()? {
+    while !sink.stopped() && lines.advance()? {
         let (line, offset) = (lines.line(), lines.offset());
         if let Some(len) = lines.cut() {
             sink.bad(line, offset, head(lines.text()), Reason::TooLong { bytes: len });
@@ -156,7 +159,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             continue;
         }
         match parser.parse(text, line, sink.buffers()) {
-            Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
+            Ok(source) => emit(parser, source, sink),
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
@@ -197,7 +200,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             continue;
         }
         match parser.parse(acc, line, sink.buffers()) {
-            Ok(source) => emit(parser.rows(), parser.was_batch(), source, sink),
+            Ok(source) => emit(parser, source, sink),
             Err(e) => {
                 // The rest of the broken value (up to the next value) belongs with it.
                 let reason = invalid(&e, acc, line);
@@ -230,28 +233,42 @@ fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
 
 /// Hands a parsed value's rows to the sink. The text of one record of a batch is only
 /// rebuilt (by parsing the batch again) when that record goes to quarantine.
-fn emit(rows: &[Staged], batch: bool, text: &str, sink: &mut dyn RowSink) {
+fn emit(parser: &JsonParser, text: &str, sink: &mut dyn RowSink) {
     let mut records: Option<Vec<serde_json::Value>> = None;
-    for (k, row) in rows.iter().enumerate() {
+    for (k, row) in parser.rows().iter().enumerate() {
         let mut text_of = || {
-            if !batch {
+            if !parser.was_batch() {
                 return text.to_string();
             }
-            let all = records.get_or_insert_with(|| batch_records(text));
+            let all = records.get_or_insert_with(|| batch_records(text, parser.is_stream()));
             all.get(k).map(|v| v.to_string()).unwrap_or_default()
         };
         sink.row(row, &mut text_of);
     }
 }
 
-fn batch_records(text: &str) -> Vec<serde_json::Value> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(items)) => items,
-        Ok(serde_json::Value::Object(mut map)) => match map.remove("records") {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
+/// The records of a list of records, in the order the parser makes their rows: the
+/// elements of an array, and in the Streaming API the records of each Event Hub batch
+/// (`{"records": [...]}`) in their place, at the top or inside an array.
+fn batch_records(text: &str, stream: bool) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        flatten_records(value, stream, &mut out);
+    }
+    out
+}
+
+fn flatten_records(value: serde_json::Value, stream: bool, out: &mut Vec<serde_json::Value>) {
+    match value {
+        serde_json::Value::Array(items) => items.into_iter().for_each(|item| flatten_records(item, stream, out)),
+        // The parser refuses lists nested deeper than an array of batches, so this
+        // recursion is as shallow.
+        serde_json::Value::Object(mut map) if stream && map.contains_key("records") => {
+            if let Some(records) = map.remove("records") {
+                flatten_records(records, stream, out);
+            }
+        }
+        record => out.push(record),
     }
 }
 
@@ -316,5 +333,63 @@ impl Depth {
 
     fn closed(&self) -> bool {
         self.opened && self.depth <= 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::json_record::JsonShape;
+
+    /// Keeps what it is given, and stops after `stop_after` rows.
+    struct Kept {
+        buffers: Buffers,
+        rows: Vec<(u64, Option<String>)>,
+        stop_after: usize,
+    }
+
+    impl RowSink for Kept {
+        fn buffers(&mut self) -> &mut Buffers {
+            &mut self.buffers
+        }
+
+        fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String) {
+            self.rows.push((row.line, row.fault.as_ref().map(|_| text())));
+        }
+
+        fn bad(&mut self, line: u64, _offset: u64, _text: &[u8], _reason: Reason) {
+            self.rows.push((line, None));
+        }
+
+        fn stopped(&self) -> bool {
+            self.rows.len() >= self.stop_after
+        }
+    }
+
+    fn read(text: &str, stop_after: usize) -> Vec<(u64, Option<String>)> {
+        let mut sink = Kept { buffers: Buffers::default(), rows: Vec::new(), stop_after };
+        let mut lines = LineReader::new(text.as_bytes());
+        read_json(&mut lines, &mut JsonParser::new(JsonShape::Stream), &mut sink).expect("reads");
+        sink.rows
+    }
+
+    #[test]
+    fn a_quarantined_record_of_a_batch_is_its_own_text_wherever_the_batch_is() {
+        let good = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#;
+        let bad = |n: u32| format!(r#"{{"category":"AdvancedHunting-DeviceInfo","properties":{{"DeviceName":"bad{n}"}}}}"#);
+        let (b1, b2, b3) = (bad(1), bad(2), bad(3));
+        // An array holding a batch and a plain record, and a batch of batches' records.
+        let text = format!("[{{\"records\":[{good},{b1}]}},{b2}]\n{{\"records\":[{b3},{good}]}}\n");
+        let quarantined: Vec<String> = read(&text, usize::MAX).into_iter().filter_map(|(_, t)| t).collect();
+        let expected: Vec<String> = [b1, b2, b3].iter().map(|r| serde_json::from_str::<serde_json::Value>(r).expect("JSON").to_string()).collect();
+        assert_eq!(quarantined, expected);
+    }
+
+    #[test]
+    fn reading_stops_once_the_run_has_failed() {
+        let record = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#;
+        let text = format!("{record}\n").repeat(5);
+        let rows = read(&text, 2);
+        assert_eq!(rows.iter().map(|(line, _)| *line).collect::<Vec<_>>(), [1, 2]);
     }
 }
