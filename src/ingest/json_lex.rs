@@ -416,8 +416,12 @@ impl<'a> Cursor<'a> {
 
     fn hex4(&mut self) -> Result<u32> {
         let Some(digits) = self.b.get(self.i..self.i + 4) else {
-            self.i = self.b.len();
-            return Err(self.eof());
+            // Only hex digits up to the end can go on on the next line; `\u1"` cannot.
+            if self.b[self.i..].iter().all(u8::is_ascii_hexdigit) {
+                self.i = self.b.len();
+                return Err(self.eof());
+            }
+            return Err(self.error(ErrorKind::Syntax, "invalid \\u escape"));
         };
         let mut v = 0;
         for &d in digits {
@@ -561,6 +565,9 @@ mod tests {
         assert!(c.at_end());
         assert!(Cursor::new(r#""abc"#).string(&mut scratch).is_err_and(|e| e.is_eof()));
         assert!(Cursor::new(r#""\ud83d x""#).string(&mut scratch).is_err_and(|e| e.kind == ErrorKind::Syntax));
+        // A `\u` escape cut short by the text's end may go on; one cut short by a quote may not.
+        assert!(Cursor::new(r#""\u00"#).string(&mut scratch).is_err_and(|e| e.is_eof()));
+        assert!(Cursor::new(r#""\u1"}"#).string(&mut scratch).is_err_and(|e| e.kind == ErrorKind::Syntax));
     }
 
     #[test]
