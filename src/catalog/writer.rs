@@ -106,7 +106,7 @@ pub fn write_sorted_file(path: &Path, batch: &RecordBatch) -> Result<WriteStats,
     let sorted = sort_by_timestamp(path, batch)?;
     let times = timestamps(path, &sorted)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err_io(dir))?;
+    create_dirs_durably(dir).map_err(err_io(dir))?;
     let tmp = temp_path(path);
     let file = File::create(&tmp).map_err(err_io(&tmp))?;
     let result = write_groups(path, file, &sorted, times).and_then(|groups| {
@@ -239,4 +239,18 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
+}
+
+/// Creates `dir` and its missing parents, and syncs the parent of each directory it
+/// creates: a file synced and renamed into a new directory is lost in a crash with the
+/// directory, unless the directory's own entry is durable too.
+pub fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).collect();
+    std::fs::create_dir_all(dir)?;
+    for created in missing {
+        if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent);
+        }
+    }
+    Ok(())
 }

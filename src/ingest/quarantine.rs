@@ -132,7 +132,7 @@ impl Quarantine {
             Some(out) => out,
             None => {
                 if let Some(dir) = self.path.parent() {
-                    std::fs::create_dir_all(dir)?;
+                    crate::catalog::writer::create_dirs_durably(dir)?;
                 }
                 self.out.insert(BufWriter::new(File::create(&self.path)?))
             }
@@ -156,6 +156,10 @@ impl Quarantine {
         let Some(out) = self.out else { return Ok(None) };
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
+        // The file's own entry, which the run's log names, must survive a crash too.
+        if let Some(dir) = self.path.parent().and_then(|d| File::open(d).ok()) {
+            let _ = dir.sync_all();
+        }
         Ok(Some(self.path))
     }
 

@@ -289,7 +289,8 @@ fn pending_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}{PENDING}"))
 }
 
-fn log_dir(layout: &LakeLayout) -> PathBuf {
+/// The directory of the lake's log of committed runs.
+pub fn log_dir(layout: &LakeLayout) -> PathBuf {
     layout.root().join("_ingest").join("log")
 }
 

@@ -79,6 +79,10 @@ pub enum GenError {
     /// The directory has content that `gen` did not write.
     #[error("{0}: not empty and not made by `lakehunt gen` (no _truth/gen.json); choose an empty or new directory")]
     NotAGenLake(PathBuf),
+    /// The lake was made by `gen`, then ingested into or compacted: its log would name
+    /// files a new generation replaces, and hashes of rows it removes.
+    #[error("{0}: made by `lakehunt gen`, then ingested into or compacted (it has _ingest/log); generate into a new directory")]
+    HasHistory(PathBuf),
     /// A file could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -258,6 +262,13 @@ fn prepare_lake(cfg: &GenConfig) -> Result<LakeLayout, GenError> {
     if !empty {
         if !marker.is_file() {
             return Err(GenError::NotAGenLake(cfg.lake.clone()));
+        }
+        // Recovery removes the files each logged compaction replaced, by name, and ingest
+        // skips files whose hashes are logged: a new generation under the same names
+        // would lose files to the first, and rows to the second.
+        let log = crate::ingest::txn::log_dir(&layout);
+        if std::fs::read_dir(&log).is_ok_and(|mut entries| entries.next().is_some()) {
+            return Err(GenError::HasHistory(cfg.lake.clone()));
         }
         for table in GENERATED_TABLES {
             let dir = layout.table_dir(table);

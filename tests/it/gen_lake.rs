@@ -254,6 +254,15 @@ fn gen_refuses_a_directory_it_did_not_make_and_rewrites_its_own() {
         let out = run(&["gen", "--lake", lake, "--devices", "1", "--days", "1", "--end", END_TEXT]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+    // Once ingested into, the lake has a history that a new generation would contradict.
+    let sample = super::common::shared().join("reference/samples/streaming_DeviceProcessEvents_splunkTA.json");
+    let out = run(&["ingest", "--lake", lake, "-q", sample.to_str().expect("utf-8 path")]);
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let before = std::fs::read_dir(fresh.path().join("_ingest").join("log")).expect("log").count();
+    let out = run(&["gen", "--lake", lake, "--devices", "1", "--days", "1", "--end", END_TEXT]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("then ingested into or compacted"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_dir(fresh.path().join("_ingest").join("log")).expect("log").count(), before);
 }
 
 #[test]
