@@ -57,6 +57,14 @@ pub enum CompactError {
         #[source]
         source: std::io::Error,
     },
+    /// A file's columns are not the catalog's: compacting it would drop or null data.
+    #[error("{path}: {detail}; compaction would lose it, so the lake is left as it is")]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// The column that differs, and how.
+        detail: String,
+    },
     /// Batches could not be combined.
     #[error("{path}: {source}")]
     Arrow {
@@ -187,30 +195,39 @@ fn read_group(table: &TableDef, group: &[(PathBuf, u64)]) -> Result<RecordBatch,
         let file = File::open(path).map_err(|source| CompactError::Io { path: path.clone(), source })?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(|source| CompactError::Read { path: path.clone(), source })?;
         for batch in reader {
-            batches.push(batch.map_err(|source| CompactError::Arrow { path: path.clone(), source })?);
+            batches.push((batch.map_err(|source| CompactError::Arrow { path: path.clone(), source })?, path));
         }
     }
-    let has_extra = batches.iter().any(|b| b.schema().column_with_name(EXTRA_COLUMN).is_some());
+    let has_extra = batches.iter().any(|(b, _)| b.schema().column_with_name(EXTRA_COLUMN).is_some());
     let mut fields: Vec<_> = table.file_schema().fields().iter().map(|f| f.as_ref().clone()).collect();
     if has_extra {
         fields.push(extra_field());
     }
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     let first = group.first().map_or_else(PathBuf::new, |(p, _)| p.clone());
-    let arrow = |source| CompactError::Arrow { path: first.clone(), source };
-    let conformed = batches.iter().map(|b| conform(b, &schema)).collect::<Result<Vec<_>, _>>().map_err(arrow)?;
-    concat_batches(&schema, &conformed).map_err(arrow)
+    let mut conformed = Vec::with_capacity(batches.len());
+    for (batch, path) in &batches {
+        let batch = conform(batch, &schema).map_err(|detail| CompactError::Schema { path: (*path).clone(), detail })?;
+        conformed.push(batch.map_err(|source| CompactError::Arrow { path: (*path).clone(), source })?);
+    }
+    concat_batches(&schema, &conformed).map_err(|source| CompactError::Arrow { path: first, source })
 }
 
-/// `batch` with the columns of `schema`: its own where it has them, nulls where it lacks them.
-fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
-    let columns: Vec<ArrayRef> = schema
-        .fields()
-        .iter()
-        .map(|f| match batch.column_by_name(f.name()) {
+/// `batch` with the columns of `schema`: its own where it has them, nulls where it lacks
+/// them (`_extra`, which only some files have). A column of another type, or one `schema`
+/// does not have, is refused (the message says which): a file written under another
+/// catalog keeps its data rather than lose it here.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<Result<RecordBatch, ArrowError>, String> {
+    if let Some(f) = batch.schema().fields().iter().find(|f| schema.column_with_name(f.name()).is_none()) {
+        return Err(format!("column {} is not a column of the table", f.name()));
+    }
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for f in schema.fields() {
+        columns.push(match batch.column_by_name(f.name()) {
             Some(c) if c.data_type() == f.data_type() => Arc::clone(c),
-            _ => new_null_array(f.data_type(), batch.num_rows()),
-        })
-        .collect();
-    RecordBatch::try_new(Arc::clone(schema), columns)
+            Some(c) => return Err(format!("column {} is {}, but the table's is {}", f.name(), c.data_type(), f.data_type())),
+            None => new_null_array(f.data_type(), batch.num_rows()),
+        });
+    }
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns))
 }

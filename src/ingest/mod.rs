@@ -75,6 +75,16 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+    /// A file was read, but the rest of its bytes could not be hashed: its rows cannot be
+    /// logged as ingested, so the run keeps none.
+    #[error("{path}: hashing the rest of the file: {source}")]
+    Hash {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An Arrow batch could not be built (a bug).
     #[error("building a batch of {table}: {source}")]
     Arrow {
@@ -238,8 +248,8 @@ impl Work<'_> {
         let mut sources = Vec::new();
         for path in files {
             let failed = |e: std::io::Error| FileReport { path: path.clone(), format: None, outcome: FileOutcome::Failed(e.to_string()) };
-            let bytes = match std::fs::metadata(path) {
-                Ok(m) => m.len(),
+            let (bytes, is_file) = match std::fs::metadata(path) {
+                Ok(m) => (m.len(), m.is_file()),
                 Err(e) => {
                     self.report.files.push(failed(e));
                     continue;
@@ -249,9 +259,10 @@ impl Work<'_> {
             // repeat it, and only such a file is hashed before it is read; any other is
             // hashed as it is read, so that a new file is read once.
             let mut known = None;
-            if sizes.contains(&bytes) {
-                let hash = match source::hash_file(path) {
-                    Ok((hash, _)) => hash,
+            // A pipe's size says nothing, and hashing it first would consume it.
+            if is_file && sizes.contains(&bytes) {
+                let (hash, hashed) = match source::hash_file(path) {
+                    Ok(h) => h,
                     Err(e) => {
                         self.report.files.push(failed(e));
                         continue;
@@ -267,14 +278,18 @@ impl Work<'_> {
                     self.done_bytes += bytes;
                     continue;
                 }
-                known = Some(hash);
+                known = Some((hash, hashed));
             }
             let (file_report, read_hash) = self.one(cfg, path, known.is_none())?;
             self.done_bytes += bytes;
-            if let (FileOutcome::Ingested { rows, quarantined }, Some((format, _)), Some(hash)) = (&file_report.outcome, &file_report.format, known.or(read_hash)) {
-                sizes.insert(bytes);
+            // The size logged is that of the bytes hashed: a pipe's, which its metadata
+            // does not give, is then found again when the same bytes come as a file. A
+            // file none of whose records became rows is not logged: read as the wrong
+            // format or table, it can be read again as the right one.
+            if let (FileOutcome::Ingested { rows: rows @ 1.., quarantined }, Some((format, _)), Some((hash, hashed))) = (&file_report.outcome, &file_report.format, known.or(read_hash)) {
+                sizes.insert(hashed);
                 seen.insert(hash.clone(), path.clone());
-                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes, format: format.name().into(), rows: *rows, quarantined: *quarantined });
+                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined });
             }
             self.report.files.push(file_report);
         }
@@ -285,7 +300,7 @@ impl Work<'_> {
     /// Reads one file. Failing to open or recognise it fails only this file; a read error
     /// midway quarantines the rest of it (the rows before it are kept).
     /// With `hash`, the file's BLAKE3 is taken as it is read and returned too.
-    fn one(&mut self, cfg: &IngestConfig, path: &Path, hash: bool) -> Result<(FileReport, Option<String>), IngestError> {
+    fn one(&mut self, cfg: &IngestConfig, path: &Path, hash: bool) -> Result<(FileReport, Option<(String, u64)>), IngestError> {
         let failed = |format, message: String| (FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, None);
         let mut opened = match source::open(path, hash) {
             Ok(o) => o,
@@ -330,10 +345,8 @@ impl Work<'_> {
             return Err(e);
         }
         let outcome = FileOutcome::Ingested { rows, quarantined: self.quarantine.total() - quarantined_before };
-        let hash = match opened.finish_hash(path) {
-            Ok(h) => h,
-            Err(e) => return Ok(failed(format_info, format!("hashing: {e}"))),
-        };
+        // The file's rows are buffered, or written to pending files, already.
+        let hash = opened.finish_hash(path).map_err(|source| IngestError::Hash { path: path.to_path_buf(), source })?;
         Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
     }
 

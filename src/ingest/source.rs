@@ -3,6 +3,7 @@
 //! of each file guessed from its first bytes ([`detect`]).
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -58,9 +59,7 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
         let before = files.len();
         let text = path.to_string_lossy();
         if path.is_dir() {
-            if let Err(e) = walk(path, files, ignored) {
-                errors.push((path.clone(), e.to_string()));
-            }
+            walk(path, &mut Walk { files, ignored, errors, visited: BTreeSet::new() });
         } else if path.exists() {
             files.push(path.clone());
         } else if text.contains(['*', '?', '[']) {
@@ -68,11 +67,7 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
                 Ok(matches) => {
                     for m in matches {
                         match m {
-                            Ok(p) if p.is_dir() => {
-                                if let Err(e) = walk(&p, files, ignored) {
-                                    errors.push((p, e.to_string()));
-                                }
-                            }
+                            Ok(p) if p.is_dir() => walk(&p, &mut Walk { files, ignored, errors, visited: BTreeSet::new() }),
                             Ok(p) => files.push(p),
                             Err(e) => errors.push((e.path().to_path_buf(), e.error().to_string())),
                         }
@@ -91,8 +86,38 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
     found
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+/// What a walk of a directory finds.
+struct Walk<'a> {
+    files: &'a mut Vec<PathBuf>,
+    ignored: &'a mut Vec<PathBuf>,
+    errors: &'a mut Vec<(PathBuf, String)>,
+    /// Directories walked, by their canonical path: a symbolic link back up the tree is
+    /// walked once, not until the path grows too long.
+    visited: BTreeSet<PathBuf>,
+}
+
+/// Every export file under `dir`. A directory that cannot be read is an error of its own;
+/// the walk goes on with the rest.
+fn walk(dir: &Path, w: &mut Walk) {
+    match std::fs::canonicalize(dir) {
+        Ok(canonical) => {
+            if !w.visited.insert(canonical) {
+                return;
+            }
+        }
+        Err(e) => {
+            w.errors.push((dir.to_path_buf(), e.to_string()));
+            return;
+        }
+    }
+    let entries = std::fs::read_dir(dir).and_then(|d| d.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>());
+    let mut entries = match entries {
+        Ok(entries) => entries,
+        Err(e) => {
+            w.errors.push((dir.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
     entries.sort();
     for path in entries {
         if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
@@ -100,14 +125,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut Vec<PathBuf>) -> io::R
         }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
         if path.is_dir() {
-            walk(&path, out, ignored)?;
+            walk(&path, w);
         } else if EXPORT_ENDINGS.iter().any(|e| name.ends_with(e)) {
-            out.push(path);
+            w.files.push(path);
         } else {
-            ignored.push(path);
+            w.ignored.push(path);
         }
     }
-    Ok(())
 }
 
 /// BLAKE3 of a file's bytes (hex) and its size.
@@ -133,17 +157,25 @@ pub struct Opened {
     pub gzip: bool,
     /// Bytes of the file read so far.
     pub consumed: Rc<Cell<u64>>,
+    /// Whether reading reached the file's end.
+    eof: Rc<Cell<bool>>,
     hasher: Option<Rc<RefCell<blake3::Hasher>>>,
 }
 
 impl Opened {
     /// The BLAKE3 of the whole file, when it was opened with hashing: the bytes read so far
-    /// were hashed as they went by, and the rest (if reading stopped early) is read now.
-    pub fn finish_hash(&self, path: &Path) -> io::Result<Option<String>> {
+    /// were hashed as they went by, and the rest, if reading stopped before the end, is
+    /// read now. Only then is the file opened again, which a pipe cannot be; and bytes
+    /// added to a file after its end was read are neither read nor hashed.
+    /// Returns the hash and the number of bytes hashed.
+    pub fn finish_hash(&self, path: &Path) -> io::Result<Option<(String, u64)>> {
         let Some(hasher) = &self.hasher else { return Ok(None) };
         let mut hasher = hasher.borrow_mut();
-        hash_from(path, self.consumed.get(), &mut hasher)?;
-        Ok(Some(hasher.finalize().to_hex().to_string()))
+        let mut bytes = self.consumed.get();
+        if !self.eof.get() {
+            bytes += hash_from(path, bytes, &mut hasher)?;
+        }
+        Ok(Some((hasher.finalize().to_hex().to_string(), bytes)))
     }
 }
 
@@ -151,8 +183,9 @@ impl Opened {
 /// [`Opened::finish_hash`]).
 pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
     let consumed = Rc::new(Cell::new(0));
+    let eof = Rc::new(Cell::new(false));
     let hasher = hash.then(|| Rc::new(RefCell::new(blake3::Hasher::new())));
-    let file = Counting { inner: File::open(path)?, count: Rc::clone(&consumed), hasher: hasher.clone() };
+    let file = Counting { inner: File::open(path)?, count: Rc::clone(&consumed), eof: Rc::clone(&eof), hasher: hasher.clone() };
     let mut raw = BufReader::with_capacity(READ_BUFFER, file);
     let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn BufRead> = if gzip {
@@ -163,19 +196,23 @@ pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
     if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
     }
-    Ok(Opened { reader, gzip, consumed, hasher })
+    Ok(Opened { reader, gzip, consumed, eof, hasher })
 }
 
 /// A file reader that counts (and optionally hashes) the bytes it hands out.
 struct Counting<R> {
     inner: R,
     count: Rc<Cell<u64>>,
+    eof: Rc<Cell<bool>>,
     hasher: Option<Rc<RefCell<blake3::Hasher>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.eof.set(true);
+        }
         self.count.set(self.count.get() + n as u64);
         if let Some(h) = &self.hasher {
             h.borrow_mut().update(&buf[..n]);
@@ -213,4 +250,23 @@ pub fn detect(reader: &mut dyn BufRead) -> io::Result<Result<(Format, &'static s
         return Ok(Err("binary data, not a JSON or CSV export".into()));
     }
     Ok(Ok((Format::Csv, "CSV with a header row")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_walk_follows_a_link_back_up_the_tree_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).expect("mkdir");
+        std::fs::write(dir.path().join("a.json"), "{}").expect("write");
+        std::fs::write(sub.join("b.json"), "{}").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path(), sub.join("up")).expect("symlink");
+        let found = expand(&[dir.path().to_path_buf()]);
+        assert_eq!(found.files, [dir.path().join("a.json"), sub.join("b.json")]);
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use lakehunt::catalog::Catalog;
 use lakehunt::ingest::Format;
@@ -476,6 +477,34 @@ fn compact_merges_small_files_into_one_sorted_file_per_partition() {
 }
 
 #[test]
+fn compact_leaves_a_partition_whose_file_has_other_columns() {
+    use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, TimestampNanosecondArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let f = dir.path().join("a.json");
+    std::fs::write(&f, process_record("2026-11-20T12:00:00Z", 1, "")).expect("write");
+    assert_eq!(ingest(&lake, &[f.to_str().expect("utf-8")]).0, 0);
+    // A second file in the partition, written under another catalog: DeviceName a number.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("Timestamp", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), true),
+        Field::new("DeviceName", DataType::Int64, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![Arc::new(TimestampNanosecondArray::from(vec![1_795_694_400_000_000_000]).with_timezone("UTC")), Arc::new(Int64Array::from(vec![7]))];
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
+    let foreign = lake.join("DeviceProcessEvents/date=2026-11-20/part-foreign.parquet");
+    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&foreign).expect("create"), schema, None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+    let before = visible_parquet(&lake);
+    let out = run(&["compact", "--lake", lake_arg(&lake).as_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("part-foreign.parquet: column DeviceName is Int64, but the table's is Utf8; compaction would lose it"), "{stderr}");
+    assert_eq!(visible_parquet(&lake), before);
+}
+
+#[test]
 fn usage_errors_exit_with_status_two() {
     let dir = tempfile::tempdir().expect("temp dir");
     let lake = dir.path().join("lake");
@@ -513,4 +542,43 @@ fn event_hub_batches_and_plain_rows_are_detected_and_read() {
     assert_eq!(rows(&lake, "DeviceInfo | project DeviceName"), [r#"{"DeviceName":"srv-1"}"#]);
     assert_eq!(rows(&lake, "DeviceProcessEvents | project ReportId"), [r#"{"ReportId":1}"#]);
     assert_eq!(rows(&lake, "DeviceLogonEvents | project AccountName, LogonType"), [r#"{"AccountName":"alice","LogonType":"Network"}"#]);
+}
+
+#[test]
+fn a_pipe_ingests_once_and_counts_as_the_same_bytes_in_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let sample = samples().join("streaming_DeviceProcessEvents_splunkTA.json");
+    // `<(cat file)` hands lakehunt a pipe, which can be read once and not reopened.
+    let out = std::process::Command::new("bash")
+        .args(["-c", r#"exec "$0" ingest --lake "$1" -q <(cat "$2")"#, env!("CARGO_BIN_EXE_lakehunt"), &lake_arg(&lake), &sample.display().to_string()])
+        .output()
+        .expect("run bash");
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = count(&lake, "DeviceProcessEvents");
+    assert!(rows > 0);
+    let (code, stdout, stderr) = ingest(&lake, &[&sample.display().to_string()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("skipped: already ingested"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), rows);
+}
+
+#[test]
+fn a_file_that_gave_no_rows_can_be_read_again_as_another_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    // Plain rows with the word "records" in a value and a "category" key of their own:
+    // detected as Streaming API records, every one is quarantined.
+    let f = dir.path().join("logons.json");
+    std::fs::write(&f, r#"{"Timestamp":"2026-11-20T12:00:00Z","AccountName":"records","category":"x","properties":{}}"#).expect("write");
+    let path = f.to_str().expect("utf-8");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(stdout.contains("0 rows"), "{stdout}");
+    let (code, stdout, stderr) = ingest(&lake, &["--format", "jsonl", "--table", "DeviceLogonEvents", path]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(count(&lake, "DeviceLogonEvents"), 1);
+    let (_, stdout, _) = ingest(&lake, &["--format", "jsonl", "--table", "DeviceLogonEvents", path]);
+    assert!(stdout.contains("skipped: already ingested"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceLogonEvents"), 1);
 }
