@@ -74,7 +74,9 @@ pub struct IngestArgs {
     lakehunt compact --lake /data/lake --table DeviceProcessEvents --date 2026-11-27\n\n\
     Every ingest adds files to the day partitions it touches. compact merges a partition's \
     files smaller than 32 MiB into files sorted by Timestamp; the new files replace the old \
-    ones in one step, and an interrupted compact leaves the lake as it was.")]
+    ones in one step, and an interrupted compact leaves the lake as it was.\n\n\
+    Exit status: 0 done, 3 some files left as they are (their columns are not the table's, \
+    so compacting them would lose data; stderr names them), 1 an error (the lake is unchanged).")]
 pub struct CompactArgs {
     /// Lake directory.
     #[arg(long, value_name = "DIR")]
@@ -229,7 +231,11 @@ pub fn run_compact(args: CompactArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         print!("{}", compact_summary(&report));
     }
-    Ok(ExitCode::SUCCESS)
+    for (path, detail) in &report.left {
+        eprintln!("compact: {}: {detail}; its files are left as they are, as compacting them would lose that column", path.display());
+    }
+    // As ingest does when it sets records aside.
+    Ok(if report.left.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_QUARANTINED) })
 }
 
 /// `1 row`, `2 rows`.

@@ -42,6 +42,9 @@ pub struct Staged {
     time: Option<i64>,
     /// The first line of the record in its file.
     pub line: u64,
+    /// Where the record is in the text of the value parsed: a record of a batch is a part
+    /// of it, and goes to quarantine as the very bytes it was.
+    pub span: std::ops::Range<usize>,
 }
 
 impl Staged {
@@ -53,6 +56,7 @@ impl Staged {
         self.fault = None;
         self.time = None;
         self.line = line;
+        self.span = 0..0;
     }
 
     /// Records a fault; the first one is the one reported.

@@ -58,7 +58,8 @@ pub enum CompactError {
         source: std::io::Error,
     },
     /// A file's columns are not the catalog's: compacting it would drop or null data.
-    #[error("{path}: {detail}; compaction would lose it, so the lake is left as it is")]
+    /// Its group is left as it is ([`CompactReport::left`]).
+    #[error("{path}: {detail}")]
     Schema {
         /// The file.
         path: PathBuf,
@@ -98,6 +99,9 @@ pub struct CompactReport {
     pub run: Option<String>,
     /// Partitions rewritten.
     pub partitions: Vec<PartitionCompaction>,
+    /// Groups of files left as they are, by a file whose columns are not the table's: the
+    /// file, and which column differs how.
+    pub left: Vec<(PathBuf, String)>,
 }
 
 /// Rewrites the small files of each selected partition that has more than one.
@@ -116,7 +120,14 @@ pub fn compact(cfg: &CompactConfig) -> Result<CompactReport, CompactError> {
                 let mut after = before;
                 let mut rows = 0;
                 for group in groups(&files) {
-                    let batch = read_group(table, &group)?;
+                    let batch = match read_group(table, &group) {
+                        Ok(batch) => batch,
+                        Err(CompactError::Schema { path, detail }) => {
+                            report.left.push((path, detail));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
                     rows += batch.num_rows();
                     run.write(&lake, table.name, &date, &batch)?;
                     group.iter().for_each(|(p, _)| run.replace(p.clone()));

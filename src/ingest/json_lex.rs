@@ -404,6 +404,11 @@ impl<'a> Cursor<'a> {
             return char::from_u32(high).ok_or_else(|| self.error(ErrorKind::Syntax, "lone low surrogate in a \\u escape"));
         }
         if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+            // The text may end where the low surrogate's `\u` would begin.
+            if b"\\u".starts_with(&self.b[self.i..]) {
+                self.i = self.b.len();
+                return Err(self.eof());
+            }
             return Err(self.error(ErrorKind::Syntax, "lone high surrogate in a \\u escape"));
         }
         self.i += 2;
@@ -568,6 +573,9 @@ mod tests {
         // A `\u` escape cut short by the text's end may go on; one cut short by a quote may not.
         assert!(Cursor::new(r#""\u00"#).string(&mut scratch).is_err_and(|e| e.is_eof()));
         assert!(Cursor::new(r#""\u1"}"#).string(&mut scratch).is_err_and(|e| e.kind == ErrorKind::Syntax));
+        for cut in [r#""\ud83d"#, r#""\ud83d\"#, r#""\ud83d\u"#, r#""\ud83d\ude0"#] {
+            assert!(Cursor::new(cut).string(&mut scratch).is_err_and(|e| e.is_eof()), "{cut}");
+        }
     }
 
     #[test]

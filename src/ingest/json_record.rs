@@ -181,10 +181,6 @@ impl JsonParser {
         self.batch
     }
 
-    /// Whether values are Streaming API records, where a `records` key makes a batch.
-    pub fn is_stream(&self) -> bool {
-        matches!(self.shape, JsonShape::Stream)
-    }
 
     fn next_row(&mut self, table: Option<&'static TableDef>) -> usize {
         if self.used == self.pool.len() {
@@ -227,9 +223,12 @@ impl JsonParser {
 
     /// One record: an envelope (or a batch of them), or a row of the `Rows` shape.
     fn record(&mut self, c: &mut Cursor, buffers: &mut Buffers) -> Result<(), JsonError> {
+        // The cursor is at the record's `{`.
+        let start = c.i;
         if let JsonShape::Rows(table) = self.shape {
             let i = self.next_row(Some(table));
             self.props(c, self.rows_table, i, buffers)?;
+            self.pool[i].span = start..c.i;
             buffers.finish(self.rows_table, &mut self.pool[i]);
             return Ok(());
         }
@@ -310,6 +309,7 @@ impl JsonParser {
         if let Some(Err(name)) = category {
             self.pool[i].fail(RowFault::UnknownCategory(name));
         }
+        self.pool[i].span = start..c.i;
         match table {
             Some(t) => buffers.finish(t, &mut self.pool[i]),
             None => self.pool[i].fail(RowFault::NoCategory),

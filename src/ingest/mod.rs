@@ -248,20 +248,36 @@ impl Work<'_> {
         let mut sources = Vec::new();
         for path in files {
             let failed = |e: std::io::Error| FileReport { path: path.clone(), format: None, outcome: FileOutcome::Failed(e.to_string()) };
-            let (bytes, is_file) = match std::fs::metadata(path) {
+            let (mut bytes, is_file) = match std::fs::metadata(path) {
                 Ok(m) => (m.len(), m.is_file()),
                 Err(e) => {
                     self.report.files.push(failed(e));
                     continue;
                 }
             };
+            // A pipe can be read only once, and its size is not known before: it is
+            // copied into the lake first, then hashed, checked and read as a file.
+            let spool = if is_file {
+                None
+            } else {
+                match Spool::copy(path, &txn::log_dir(self.lake.layout()).join(format!(".spool-{}.tmp", self.run.id()))) {
+                    Ok(spool) => Some(spool),
+                    Err(e) => {
+                        self.report.files.push(failed(e));
+                        continue;
+                    }
+                }
+            };
+            let source = spool.as_ref().map_or(path.as_path(), |s| s.path.as_path());
+            if let Some(s) = &spool {
+                bytes = s.bytes;
+            }
             // Only a file of the size of one ingested before (or earlier in this run) can
             // repeat it, and only such a file is hashed before it is read; any other is
             // hashed as it is read, so that a new file is read once.
             let mut known = None;
-            // A pipe's size says nothing, and hashing it first would consume it.
-            if is_file && sizes.contains(&bytes) {
-                let (hash, hashed) = match source::hash_file(path) {
+            if sizes.contains(&bytes) {
+                let (hash, hashed) = match source::hash_file(source) {
                     Ok(h) => h,
                     Err(e) => {
                         self.report.files.push(failed(e));
@@ -280,12 +296,12 @@ impl Work<'_> {
                 }
                 known = Some((hash, hashed));
             }
-            let (file_report, read_hash) = self.one(cfg, path, known.is_none())?;
+            let (file_report, read_hash) = self.one(cfg, path, source, known.is_none())?;
+            drop(spool);
             self.done_bytes += bytes;
-            // The size logged is that of the bytes hashed: a pipe's, which its metadata
-            // does not give, is then found again when the same bytes come as a file. A
-            // file none of whose records became rows is not logged: read as the wrong
-            // format or table, it can be read again as the right one.
+            // The size logged is that of the bytes hashed. A file none of whose records
+            // became rows is not logged: read as the wrong format or table, it can be read
+            // again as the right one.
             if let (FileOutcome::Ingested { rows: rows @ 1.., quarantined }, Some((format, _)), Some((hash, hashed))) = (&file_report.outcome, &file_report.format, known.or(read_hash)) {
                 sizes.insert(hashed);
                 seen.insert(hash.clone(), path.clone());
@@ -299,10 +315,11 @@ impl Work<'_> {
 
     /// Reads one file. Failing to open or recognise it fails only this file; a read error
     /// midway quarantines the rest of it (the rows before it are kept).
-    /// With `hash`, the file's BLAKE3 is taken as it is read and returned too.
-    fn one(&mut self, cfg: &IngestConfig, path: &Path, hash: bool) -> Result<(FileReport, Option<(String, u64)>), IngestError> {
+    /// With `hash`, the file's BLAKE3 is taken as it is read and returned too. The bytes
+    /// are read from `source`: `path` itself, or the copy of a pipe.
+    fn one(&mut self, cfg: &IngestConfig, path: &Path, source: &Path, hash: bool) -> Result<(FileReport, Option<(String, u64)>), IngestError> {
         let failed = |format, message: String| (FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, None);
-        let mut opened = match source::open(path, hash) {
+        let mut opened = match source::open(source, hash) {
             Ok(o) => o,
             Err(e) => return Ok(failed(None, e.to_string())),
         };
@@ -346,7 +363,7 @@ impl Work<'_> {
         }
         let outcome = FileOutcome::Ingested { rows, quarantined: self.quarantine.total() - quarantined_before };
         // The file's rows are buffered, or written to pending files, already.
-        let hash = opened.finish_hash(path).map_err(|source| IngestError::Hash { path: path.to_path_buf(), source })?;
+        let hash = opened.finish_hash(source).map_err(|e| IngestError::Hash { path: path.to_path_buf(), source: e })?;
         Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
     }
 
@@ -366,6 +383,30 @@ impl Work<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The copy of a pipe's bytes, removed when dropped (or, after a crash, by the next
+/// writer's recovery, which removes hidden `.tmp` files from the log directory).
+struct Spool {
+    path: PathBuf,
+    bytes: u64,
+}
+
+impl Spool {
+    fn copy(from: &Path, to: &Path) -> std::io::Result<Spool> {
+        let mut input = std::fs::File::open(from)?;
+        let mut output = std::fs::File::create(to)?;
+        // Created, so removed on a failure below too.
+        let mut spool = Spool { path: to.to_path_buf(), bytes: 0 };
+        spool.bytes = std::io::copy(&mut input, &mut output)?;
+        Ok(spool)
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

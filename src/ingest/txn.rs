@@ -101,7 +101,7 @@ impl LakeWriter {
     pub fn open(root: &Path) -> Result<Self, TxnError> {
         let layout = LakeLayout::create(root).map_err(|e| TxnError::Io { path: root.to_path_buf(), source: io::Error::other(e.to_string()) })?;
         let dir = log_dir(&layout);
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        crate::catalog::writer::create_dirs_durably(&dir).map_err(io_err(&dir))?;
         let lock_path = layout.root().join("_ingest").join("lock");
         let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(io_err(&lock_path))?;
         match lock.try_lock() {

@@ -477,7 +477,7 @@ fn compact_merges_small_files_into_one_sorted_file_per_partition() {
 }
 
 #[test]
-fn compact_leaves_a_partition_whose_file_has_other_columns() {
+fn compact_leaves_the_files_of_a_group_with_other_columns_and_goes_on() {
     use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, TimestampNanosecondArray};
     use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
     let dir = tempfile::tempdir().expect("temp dir");
@@ -496,12 +496,20 @@ fn compact_leaves_a_partition_whose_file_has_other_columns() {
     let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&foreign).expect("create"), schema, None).expect("writer");
     writer.write(&batch).expect("write");
     writer.close().expect("close");
-    let before = visible_parquet(&lake);
+    // And a partition of two ordinary files, which is compacted all the same.
+    for i in 0..2 {
+        let g = dir.path().join(format!("b{i}.json"));
+        std::fs::write(&g, process_record(&format!("2026-11-21T12:00:0{i}Z"), 10 + i, "")).expect("write");
+        assert_eq!(ingest(&lake, &[g.to_str().expect("utf-8")]).0, 0);
+    }
+    let before: Vec<PathBuf> = visible_parquet(&lake).into_iter().filter(|p| p.to_string_lossy().contains("2026-11-20")).collect();
     let out = run(&["compact", "--lake", lake_arg(&lake).as_str()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("part-foreign.parquet: column DeviceName is Int64, but the table's is Utf8; compaction would lose it"), "{stderr}");
-    assert_eq!(visible_parquet(&lake), before);
+    assert!(stderr.contains("part-foreign.parquet: column DeviceName is Int64, but the table's is Utf8; its files are left as they are"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DeviceProcessEvents date=2026-11-21: 2 files -> 1 (2 rows)"));
+    let after: Vec<PathBuf> = visible_parquet(&lake).into_iter().filter(|p| p.to_string_lossy().contains("2026-11-20")).collect();
+    assert_eq!(after, before);
 }
 
 #[test]
@@ -545,22 +553,42 @@ fn event_hub_batches_and_plain_rows_are_detected_and_read() {
 }
 
 #[test]
-fn a_pipe_ingests_once_and_counts_as_the_same_bytes_in_a_file() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let lake = dir.path().join("lake");
+fn a_pipe_counts_as_the_same_bytes_in_a_file_whichever_comes_first() {
     let sample = samples().join("streaming_DeviceProcessEvents_splunkTA.json");
+    let sample = sample.display().to_string();
     // `<(cat file)` hands lakehunt a pipe, which can be read once and not reopened.
-    let out = std::process::Command::new("bash")
-        .args(["-c", r#"exec "$0" ingest --lake "$1" -q <(cat "$2")"#, env!("CARGO_BIN_EXE_lakehunt"), &lake_arg(&lake), &sample.display().to_string()])
-        .output()
-        .expect("run bash");
-    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let piped = |lake: &Path, times: usize| {
+        let pipes = vec![r#"<(cat "$2")"#; times].join(" ");
+        let script = format!(r#"exec "$0" ingest --lake "$1" {pipes}"#);
+        let out = std::process::Command::new("bash").args(["-c", &script, env!("CARGO_BIN_EXE_lakehunt"), &lake_arg(lake), &sample]).output().expect("run bash");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Pipe, then file.
+    let lake = dir.path().join("pipe-first");
+    let (code, stdout, stderr) = piped(&lake, 1);
+    assert!(matches!(code, Some(0 | 3)), "{stdout}{stderr}");
     let rows = count(&lake, "DeviceProcessEvents");
     assert!(rows > 0);
-    let (code, stdout, stderr) = ingest(&lake, &[&sample.display().to_string()]);
+    let (code, stdout, stderr) = ingest(&lake, &[&sample]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("skipped: already ingested"), "{stdout}");
     assert_eq!(count(&lake, "DeviceProcessEvents"), rows);
+    // File, then pipe; and two pipes of the same bytes in one run.
+    let lake = dir.path().join("file-first");
+    assert!(matches!(ingest(&lake, &[&sample]).0, 0 | 3));
+    let (code, stdout, stderr) = piped(&lake, 1);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("skipped: already ingested"), "{stdout}");
+    let lake = dir.path().join("two-pipes");
+    let (_, stdout, _) = piped(&lake, 2);
+    assert!(stdout.contains("skipped: same bytes as"), "{stdout}");
+    for lake in ["file-first", "two-pipes"] {
+        assert_eq!(count(&dir.path().join(lake), "DeviceProcessEvents"), rows, "{lake}");
+    }
+    // The copies of the pipes are gone.
+    let left: Vec<PathBuf> = files_under(&dir.path().join("two-pipes/_ingest")).into_iter().filter(|p| p.to_string_lossy().contains(".spool-")).collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
