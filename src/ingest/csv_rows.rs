@@ -22,15 +22,18 @@ enum Target {
 pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), csv::Error> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
     let header = reader.byte_headers()?.clone();
-    let targets: Vec<Target> = header
-        .iter()
-        .map(|h| {
-            let name = String::from_utf8_lossy(h).trim().to_string();
-            match table.column_index(&name) {
-                Some(i) => Target::Column(i),
-                None if name == "TimeGenerated" => Target::TimeGenerated,
-                None => Target::Extra(name),
-            }
+    let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    // A column named twice has no one value per row: which one to keep would be a guess.
+    if let Some(name) = names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n)) {
+        sink.bad(1, 0, b"", Reason::Unreadable(format!("the header names the column {name:?} twice")));
+        return Ok(());
+    }
+    let targets: Vec<Target> = names
+        .into_iter()
+        .map(|name| match table.column_index(&name) {
+            Some(i) => Target::Column(i),
+            None if name == "TimeGenerated" => Target::TimeGenerated,
+            None => Target::Extra(name),
         })
         .collect();
     let Some(index) = Buffers::index_of(table) else {

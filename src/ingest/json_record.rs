@@ -469,7 +469,8 @@ fn value(c: &mut Cursor, scratch: &mut String, arena: &mut TextArena, row: &mut 
 /// `TimeGenerated` stands in for a missing Timestamp (see [`Staged::finish`]); a value that
 /// is not a datetime is kept in `_extra`.
 fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Result<(), JsonError> {
-    row.time_generated = None;
+    // A key given twice: the last value wins, but null is no value (see `extra_json`),
+    // so it leaves an earlier one in place.
     if c.peek() == Some(b'"') {
         let text = match c.string(scratch)? {
             Str::Raw(s) => s,
@@ -480,6 +481,7 @@ fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Res
             row.extra.push(("TimeGenerated".into(), serde_json::Value::from(text).to_string()));
         }
     } else if let Some(json) = extra_json(c, scratch)? {
+        row.time_generated = None;
         row.extra.push(("TimeGenerated".into(), json));
     }
     Ok(())
@@ -728,11 +730,14 @@ mod tests {
         let rows = p.rows();
         assert_eq!(rows[0].fault, None);
         assert_eq!(rows[0].timestamp(), Some(1_609_459_200_000_000_000));
+        // A null given after it is no value, and leaves it in place.
+        p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","TimeGenerated":null,"AccountName":"y"}"#, 2, &mut buffers).expect("parses");
+        assert_eq!(p.rows()[0].timestamp(), Some(1_609_459_200_000_000_000));
         assert!(p.parse(br#"{"AccountName":"x""#, 1, &mut buffers).is_err_and(|e| e.is_eof()));
         assert!(p.parse(b"42", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::NotARecord));
         assert!(p.parse(b"{\"a\":1} x", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::Syntax));
         let batch = take(&mut buffers, "DeviceLogonEvents").expect("rows");
-        assert_eq!(values(&batch, "AccountName"), ["x"]);
-        assert_eq!(values(&batch, "Timestamp"), ["2021-01-01T00:00:00Z"]);
+        assert_eq!(values(&batch, "AccountName"), ["x", "y"]);
+        assert_eq!(values(&batch, "Timestamp"), ["2021-01-01T00:00:00Z", "2021-01-01T00:00:00Z"]);
     }
 }

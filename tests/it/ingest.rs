@@ -610,3 +610,17 @@ fn a_file_that_gave_no_rows_can_be_read_again_as_another_format() {
     assert!(stdout.contains("skipped: already ingested"), "{stdout}");
     assert_eq!(count(&lake, "DeviceLogonEvents"), 1);
 }
+
+#[test]
+fn a_csv_header_that_names_a_column_twice_is_refused_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let f = dir.path().join("logons.csv");
+    std::fs::write(&f, "Timestamp,AccountName,AccountName\n2026-11-20T12:00:00Z,a,b\n").expect("write");
+    let (code, stdout, stderr) = ingest(&lake, &["--table", "DeviceLogonEvents", f.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert_eq!(count(&lake, "DeviceLogonEvents"), 0);
+    let entries = quarantined(&lake);
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0]["detail"].as_str().is_some_and(|d| d.contains("the header names the column \"AccountName\" twice")), "{:?}", entries[0]);
+}
