@@ -49,6 +49,20 @@ pub enum Str<'a> {
     Scratch,
 }
 
+impl<'a> Str<'a> {
+    /// The string's text: the input's own bytes, or `scratch`, the buffer it was
+    /// unescaped into.
+    pub fn text<'s>(self, scratch: &'s str) -> &'s str
+    where
+        'a: 's,
+    {
+        match self {
+            Str::Raw(s) => s,
+            Str::Scratch => scratch,
+        }
+    }
+}
+
 /// Whether two slices hold the same bytes, compared sixteen at a time inline (as two
 /// words): keys are short, and a call to `memcmp` for each cost more than the comparison
 /// itself. The last block is compared whole, overlapping the one before it, rather than

@@ -181,7 +181,6 @@ impl JsonParser {
         self.batch
     }
 
-
     fn next_row(&mut self, table: Option<&'static TableDef>) -> usize {
         if self.used == self.pool.len() {
             self.pool.push(Staged::default());
@@ -321,10 +320,7 @@ impl JsonParser {
     /// none (or is not a string).
     fn category(&mut self, c: &mut Cursor) -> Result<Result<usize, String>, JsonError> {
         let name = match c.peek() {
-            Some(b'"') => match c.string(&mut self.scratch)? {
-                Str::Raw(s) => s,
-                Str::Scratch => self.scratch.as_str(),
-            },
+            Some(b'"') => c.string(&mut self.scratch)?.text(&self.scratch),
             _ => c.skip(&mut self.scratch)?,
         };
         let table = name.strip_prefix(CATEGORY_PREFIX).and_then(|n| self.tables.iter().position(|t| t.def.name == n));
@@ -378,10 +374,7 @@ impl JsonParser {
             let target = if let Some(col) = predicted {
                 Target::Column(col)
             } else {
-                let key = match c.key(&mut self.scratch)? {
-                    Str::Raw(s) => s,
-                    Str::Scratch => self.scratch.as_str(),
-                };
+                let key = c.key(&mut self.scratch)?.text(&self.scratch);
                 match state.resolve(k, key) {
                     Some(col) => Target::Column(col),
                     None if key == "TimeGenerated" => Target::TimeGenerated,
@@ -472,10 +465,7 @@ fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Res
     // A key given twice: the last value wins, but null is no value (see `extra_json`),
     // so it leaves an earlier one in place.
     if c.peek() == Some(b'"') {
-        let text = match c.string(scratch)? {
-            Str::Raw(s) => s,
-            Str::Scratch => scratch.as_str(),
-        };
+        let text = c.string(scratch)?.text(scratch);
         row.time_generated = values::parse_datetime(text);
         if row.time_generated.is_none() {
             row.extra.push(("TimeGenerated".into(), serde_json::Value::from(text).to_string()));
@@ -494,10 +484,7 @@ fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Res
 /// its text.
 fn extra_json(c: &mut Cursor, scratch: &mut String) -> Result<Option<String>, JsonError> {
     let json = match c.peek() {
-        Some(b'"') => match c.string(scratch)? {
-            Str::Raw(s) => serde_json::Value::from(s).to_string(),
-            Str::Scratch => serde_json::Value::from(scratch.as_str()).to_string(),
-        },
+        Some(b'"') => serde_json::Value::from(c.string(scratch)?.text(scratch)).to_string(),
         Some(b'{' | b'[') => {
             let raw = c.skip(scratch)?;
             compact(c, raw)?
