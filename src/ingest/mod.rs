@@ -245,6 +245,7 @@ impl Work<'_> {
         let ingested: BTreeMap<String, String> = self.lake.ingested().into_iter().map(|(h, r)| (h.to_string(), r.to_string())).collect();
         let mut sizes: BTreeSet<u64> = self.lake.log().iter().flat_map(|r| r.sources.iter().map(|s| s.bytes)).collect();
         let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let read_points = ReadPoint::by_path(self.lake.log());
         let mut sources = Vec::new();
         for path in files {
             let failed = |e: std::io::Error| FileReport { path: path.clone(), format: None, outcome: FileOutcome::Failed(e.to_string()) };
@@ -296,36 +297,70 @@ impl Work<'_> {
                 }
                 known = Some((hash, hashed));
             }
-            let (file_report, read_hash) = self.one(cfg, path, source, known.is_none())?;
+            let earlier = read_points.get(&path.display().to_string()).map_or(&[][..], Vec::as_slice);
+            let grown = match Self::grown(cfg, earlier, source, bytes) {
+                Ok(g) => g,
+                Err(e) => {
+                    self.report.files.push(failed(e));
+                    continue;
+                }
+            };
+            let from = grown.as_ref().map_or(0, |g| g.resume.offset);
+            let read = self.one(cfg, path, source, known.is_none(), grown)?;
             drop(spool);
             self.done_bytes += bytes;
             // The size logged is that of the bytes hashed. A file none of whose records
             // became rows is not logged: read as the wrong format or table, it can be read
             // again as the right one.
-            if let (FileOutcome::Ingested { rows: rows @ 1.., quarantined }, Some((format, _)), Some((hash, hashed))) = (&file_report.outcome, &file_report.format, known.or(read_hash)) {
+            if let (FileOutcome::Ingested { rows: rows @ 1.., quarantined }, Some((format, _)), Some((hash, hashed))) = (&read.report.outcome, &read.report.format, known.or(read.hash)) {
                 sizes.insert(hashed);
                 seen.insert(hash.clone(), path.clone());
-                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined });
+                let table = cfg.table.filter(|_| *format != Format::Stream).map(|t| t.name.to_string());
+                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined, table, from, resume: read.resume });
             }
-            self.report.files.push(file_report);
+            self.report.files.push(read.report);
         }
         self.flush()?;
         Ok(sources)
     }
 
+    /// Whether `path` grew since a run read it: whether it begins with the bytes that a
+    /// run read of a file of this name (up to where a longer copy is to be read on from),
+    /// in a format it is read as now. If so, where to read on from: the latest such point.
+    /// Only JSON is read on from a point; a CSV file's header is at its start. `source`
+    /// is the file itself or the copy of a pipe; `size`, its size.
+    fn grown(cfg: &IngestConfig, earlier: &[ReadPoint], source: &Path, size: u64) -> std::io::Result<Option<Grown>> {
+        let table = cfg.table.map(|t| t.name);
+        let mut points: Vec<&ReadPoint> = earlier
+            .iter()
+            .filter(|p| p.format == Format::Stream || (p.format == Format::JsonLines && p.table.as_deref() == table))
+            .filter(|p| cfg.format.is_none_or(|f| f == p.format) && (1..size).contains(&p.point.bytes))
+            .collect();
+        points.sort_by_key(|p| p.point.bytes);
+        let offsets: Vec<(u64, &str)> = points.iter().map(|p| (p.point.bytes, p.point.blake3.as_str())).collect();
+        Ok(source::longest_prefix(source, &offsets)?.map(|(i, resume)| Grown { resume, format: points[i].format, run: points[i].run.clone() }))
+    }
+
     /// Reads one file. Failing to open or recognise it fails only this file; a read error
     /// midway quarantines the rest of it (the rows before it are kept).
     /// With `hash`, the file's BLAKE3 is taken as it is read and returned too. The bytes
-    /// are read from `source`: `path` itself, or the copy of a pipe.
-    fn one(&mut self, cfg: &IngestConfig, path: &Path, source: &Path, hash: bool) -> Result<(FileReport, Option<(String, u64)>), IngestError> {
-        let failed = |format, message: String| (FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, None);
-        let mut opened = match source::open(source, hash) {
+    /// are read from `source`: `path` itself, or the copy of a pipe; from the start, or
+    /// where an earlier run's read of it ended when it has `grown` since.
+    fn one(&mut self, cfg: &IngestConfig, path: &Path, source: &Path, hash: bool, grown: Option<Grown>) -> Result<FileRead, IngestError> {
+        let failed = |format, message: String| FileRead { report: FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, hash: None, resume: None };
+        let (resume, grown) = match grown {
+            Some(g) => (Some(g.resume), Some((g.format, g.run))),
+            None => (None, None),
+        };
+        let lines_before = resume.as_ref().map_or(0, |r| r.lines);
+        let mut opened = match source::open(source, hash, resume) {
             Ok(o) => o,
             Err(e) => return Ok(failed(None, e.to_string())),
         };
-        let (format, how) = match cfg.format {
-            Some(f) => (f, "--format".to_string()),
-            None => match source::detect(&mut *opened.reader) {
+        let (format, how) = match (cfg.format, grown) {
+            (_, Some((f, run))) => (f, format!("grown since run {run}: read on from byte {}", opened.start)),
+            (Some(f), None) => (f, "--format".to_string()),
+            (None, None) => match source::detect(&mut *opened.reader) {
                 Ok(Ok((f, why))) => (f, format!("detected: {why}{}", if opened.gzip { ", gzip" } else { "" })),
                 Ok(Err(why)) => return Ok(failed(None, why)),
                 Err(e) => return Ok(failed(None, e.to_string())),
@@ -342,29 +377,40 @@ impl Work<'_> {
         let consumed = opened.consumed.clone();
         let mut sink = FileSink { work: self, file: &name, consumed: &consumed, rows_seen: 0, rows: 0 };
         let read = match (format, table) {
-            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, t, &mut sink).map_err(|e| (e.position().map(|p| (p.line(), p.byte())), e.to_string())),
+            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, t, &mut sink).map(|()| None).map_err(|e| (e.position().map(|p| (p.line(), p.byte())), e.to_string())),
             (f, t) => {
                 let shape = match (f, t) {
                     (Format::JsonLines, Some(t)) => JsonShape::Rows(t),
                     _ => JsonShape::Stream,
                 };
-                let mut lines = LineReader::new(&mut opened.reader);
+                let mut lines = LineReader::starting_at(&mut opened.reader, lines_before, opened.start);
                 let mut parser = JsonParser::new(shape);
                 records::read_json(&mut lines, &mut parser, &mut sink).map_err(|e| (Some((lines.line() + 1, lines.bytes())), e.to_string()))
             }
         };
-        if let Err((at, message)) = read {
-            let (line, offset) = at.unwrap_or((0, 0));
-            sink.bad(line, offset, b"", Reason::Unreadable(message));
-        }
+        let cut_short = match read {
+            Ok(cut_short) => cut_short,
+            Err((at, message)) => {
+                let (line, offset) = at.unwrap_or((0, 0));
+                sink.bad(line, offset, b"", Reason::Unreadable(message));
+                None
+            }
+        };
         let rows = sink.rows;
         if let Some(e) = self.failure.take() {
             return Err(e);
         }
         let outcome = FileOutcome::Ingested { rows, quarantined: self.quarantine.total() - quarantined_before };
         // The file's rows are buffered, or written to pending files, already.
-        let hash = opened.finish_hash(source).map_err(|e| IngestError::Hash { path: path.to_path_buf(), source: e })?;
-        Ok((FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash))
+        let hash_err = |e| IngestError::Hash { path: path.to_path_buf(), source: e };
+        let hash = opened.finish_hash(source).map_err(hash_err)?;
+        // A record cut short by the end of a plain file that was still being written is
+        // read whole from the copy the file grows into: the log says where it starts.
+        let resume = match cut_short.filter(|_| !opened.gzip && hash.is_some()) {
+            Some(at) => source::hash_prefix(source, at).map_err(hash_err)?.map(|blake3| txn::Prefix { bytes: at, blake3 }),
+            None => None,
+        };
+        Ok(FileRead { report: FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash, resume })
     }
 
     /// Writes every table's buffered rows, one pending file per day, and counts the rows and
@@ -384,6 +430,50 @@ impl Work<'_> {
         }
         Ok(())
     }
+}
+
+/// Where a run stopped reading a file: where a longer copy of it is read on from.
+struct ReadPoint {
+    point: txn::Prefix,
+    format: Format,
+    /// The table of plain rows.
+    table: Option<String>,
+    run: String,
+}
+
+impl ReadPoint {
+    /// The read points of the logged files, by path.
+    fn by_path(log: &[txn::LogRecord]) -> BTreeMap<String, Vec<ReadPoint>> {
+        let mut points: BTreeMap<String, Vec<ReadPoint>> = BTreeMap::new();
+        for run in log {
+            for s in &run.sources {
+                if let Some(format) = Format::from_name(&s.format) {
+                    let point = ReadPoint { point: s.resume_point(), format, table: s.table.clone(), run: run.run.clone() };
+                    points.entry(s.path.clone()).or_default().push(point);
+                }
+            }
+        }
+        points
+    }
+}
+
+/// A file that grew since a run read it ([`Work::grown`]).
+struct Grown {
+    /// Its bytes up to where it is read on from.
+    resume: source::Resume,
+    /// The format the run read it as.
+    format: Format,
+    /// The run.
+    run: String,
+}
+
+/// What reading one file gave ([`Work::one`]).
+struct FileRead {
+    report: FileReport,
+    /// The file's BLAKE3 and size, when it was hashed as it was read.
+    hash: Option<(String, u64)>,
+    /// Where a longer copy of it is to be read on from, when not at its end.
+    resume: Option<txn::Prefix>,
 }
 
 /// The copy of a pipe's bytes, removed when dropped (or, after a crash, by the next

@@ -51,9 +51,9 @@ pub struct LineReader<R> {
 }
 
 impl<R: BufRead> LineReader<R> {
-    /// A reader at the start of `inner`.
-    pub fn new(inner: R) -> Self {
-        LineReader { inner, buf: Vec::new(), line: 0, offset: 0, next_offset: 0, cut: None, replay: false, in_place: None, to_consume: 0 }
+    /// A reader of text that begins `offset` bytes into its file, after `lines` lines.
+    pub fn starting_at(inner: R, lines: u64, offset: u64) -> Self {
+        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0 }
     }
 
     /// Moves to the next line; `false` at the end of the input.
@@ -145,9 +145,12 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// Reads every JSON value of `lines` and reports rows and bad text to `sink`.
-pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> io::Result<()> {
+/// Reads every JSON value of `lines` and reports rows and bad text to `sink`. Returns the
+/// offset of a last value that the end of the input cut short, if there is one: the
+/// input may have been a file still being written, whose next copy completes the value.
+pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> io::Result<Option<u64>> {
     let mut acc = Vec::new();
+    let mut cut_short = None;
     while !sink.stopped() && lines.advance()? {
         let (line, offset) = (lines.line(), lines.offset());
         if let Some(len) = lines.cut() {
@@ -163,35 +166,35 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
-                gather(lines, parser, sink, &mut acc, line, offset)?;
+                cut_short = gather(lines, parser, sink, &mut acc, line, offset)?.or(cut_short);
             }
             Err(e) => sink.bad(line, offset, text, invalid(&e, text, line)),
         }
     }
-    Ok(())
+    Ok(cut_short)
 }
 
 /// Gathers the lines of a value that began on `line` (already in `acc`) until it closes,
-/// then parses it. It ends as truncated at the end of input or at a line that starts a new
-/// value in column one.
-fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink, acc: &mut Vec<u8>, line: u64, offset: u64) -> io::Result<()> {
+/// then parses it. It ends as truncated at the end of input (then its offset is returned)
+/// or at a line that starts a new value in column one.
+fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink, acc: &mut Vec<u8>, line: u64, offset: u64) -> io::Result<Option<u64>> {
     let mut depth = Depth::default();
     depth.scan(acc);
     loop {
         if !lines.advance()? {
             sink.bad(line, offset, acc, Reason::Truncated);
-            return Ok(());
+            return Ok(Some(offset));
         }
         let cut = lines.cut().is_some();
         let text = lines.text();
         if opens_value(text) || cut {
             sink.bad(line, offset, acc, Reason::Truncated);
             lines.replay();
-            return Ok(());
+            return Ok(None);
         }
         if acc.len() + text.len() >= MAX_RECORD_BYTES {
             sink.bad(line, offset, head(acc), Reason::TooLong { bytes: (acc.len() + text.len()) as u64 });
-            return skip_to_next_value(lines);
+            return skip_to_next_value(lines).map(|()| None);
         }
         acc.push(b'\n');
         acc.extend_from_slice(text);
@@ -217,7 +220,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
                 sink.bad(line, offset, acc, reason);
             }
         }
-        return Ok(());
+        return Ok(None);
     }
 }
 
@@ -337,7 +340,7 @@ mod tests {
 
     fn read(text: &str, stop_after: usize) -> Vec<(u64, Option<String>)> {
         let mut sink = Kept { buffers: Buffers::default(), rows: Vec::new(), stop_after };
-        let mut lines = LineReader::new(text.as_bytes());
+        let mut lines = LineReader::starting_at(text.as_bytes(), 0, 0);
         read_json(&mut lines, &mut JsonParser::new(JsonShape::Stream), &mut sink).expect("reads");
         sink.rows
     }
@@ -356,6 +359,28 @@ mod tests {
         let odd = format!("{{\"records\":[{good},{{\"category\":\"AdvancedHunting-DeviceInfo\",\"properties\":{{\"DeviceName\":\"a\tb\",\"X\":01}}}}]}}\n");
         let quarantined: Vec<String> = read(&odd, usize::MAX).into_iter().filter_map(|(_, t)| t).collect();
         assert_eq!(quarantined, ["{\"category\":\"AdvancedHunting-DeviceInfo\",\"properties\":{\"DeviceName\":\"a\tb\",\"X\":01}}"]);
+    }
+
+    /// The offset that [`read_json`] gives for `text` read from byte `start` of its file.
+    fn cut_short(text: &str, start: u64) -> Option<u64> {
+        let mut sink = Kept { buffers: Buffers::default(), rows: Vec::new(), stop_after: usize::MAX };
+        let mut lines = LineReader::starting_at(text.as_bytes(), 7, start);
+        read_json(&mut lines, &mut JsonParser::new(JsonShape::Stream), &mut sink).expect("reads")
+    }
+
+    #[test]
+    fn only_a_value_that_the_end_of_the_input_cuts_short_is_given_as_cut_short() {
+        let record = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#;
+        let head = &record[..30];
+        let first = record.len() as u64 + 1;
+        assert_eq!(cut_short(&format!("{record}\n{head}"), 100), Some(100 + first));
+        // Over several lines, and with blank lines after it.
+        assert_eq!(cut_short(&format!("{record}\n{{\n  \"category\": \"x\",\n\n"), 0), Some(first));
+        // Complete, though without a line feed; or cut short, but not by the end.
+        assert_eq!(cut_short(record, 0), None);
+        assert_eq!(cut_short(&format!("{head}\n{record}\n"), 0), None);
+        // Text that is no value at all.
+        assert_eq!(cut_short(&format!("{record}\nnot json"), 0), None);
     }
 
     #[test]

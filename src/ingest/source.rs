@@ -32,6 +32,11 @@ impl Format {
             Format::JsonLines => "jsonl",
         }
     }
+
+    /// The format of a [`Format::name`].
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Stream, Format::Csv, Format::JsonLines].into_iter().find(|f| f.name() == name)
+    }
 }
 
 /// The file name endings taken from a directory: exports, plain or gzip'd.
@@ -157,6 +162,9 @@ pub struct Opened {
     pub gzip: bool,
     /// Bytes of the file read so far.
     pub consumed: Rc<Cell<u64>>,
+    /// Where the text starts in the file: after a byte-order mark, or where a read was
+    /// resumed ([`Resume`]).
+    pub start: u64,
     /// Whether reading reached the file's end.
     eof: Rc<Cell<bool>>,
     hasher: Option<Rc<RefCell<blake3::Hasher>>>,
@@ -179,24 +187,91 @@ impl Opened {
     }
 }
 
+/// A plain file's first bytes, read and hashed, to read the rest of the file from there.
+#[derive(Clone)]
+pub struct Resume {
+    /// Their number: where reading goes on.
+    pub offset: u64,
+    /// The lines they end (their line feeds).
+    pub lines: u64,
+    /// Their hash so far.
+    pub hasher: blake3::Hasher,
+}
+
+impl Resume {
+    /// The BLAKE3 of the bytes, in hex.
+    pub fn hex(&self) -> String {
+        self.hasher.finalize().to_hex().to_string()
+    }
+}
+
+/// The BLAKE3 (hex) of the first `len` bytes of `path`; `None` when the file is shorter.
+pub fn hash_prefix(path: &Path, len: u64) -> io::Result<Option<String>> {
+    let mut hasher = blake3::Hasher::new();
+    let read = io::copy(&mut BufReader::with_capacity(READ_BUFFER, File::open(path)?.take(len)), &mut hasher)?;
+    Ok((read == len).then(|| hasher.finalize().to_hex().to_string()))
+}
+
+/// Which of `points` (offsets, ascending, each with the BLAKE3 in hex of the bytes before
+/// it) the file begins with: the last that it does, read and hashed to read on from
+/// there. Reads the file once, up to the last point. `None` when it begins with none, or
+/// is gzip, whose compressed bytes cannot be read on from an arbitrary point.
+pub fn longest_prefix(path: &Path, points: &[(u64, &str)]) -> io::Result<Option<(usize, Resume)>> {
+    let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        return Ok(None);
+    }
+    let mut at = Resume { offset: 0, lines: 0, hasher: blake3::Hasher::new() };
+    let mut found = None;
+    for (i, &(offset, hex)) in points.iter().enumerate() {
+        while at.offset < offset {
+            let chunk = reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(found);
+            }
+            let part = &chunk[..chunk.len().min(usize::try_from(offset - at.offset).unwrap_or(usize::MAX))];
+            at.hasher.update(part);
+            at.lines += memchr::memchr_iter(b'\n', part).count() as u64;
+            at.offset += part.len() as u64;
+            let n = part.len();
+            reader.consume(n);
+        }
+        if at.offset == offset && at.hex() == hex {
+            found = Some((i, at.clone()));
+        }
+    }
+    Ok(found)
+}
+
 /// Opens `path`; with `hash`, its bytes are hashed as they are read (see
-/// [`Opened::finish_hash`]).
-pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
-    let consumed = Rc::new(Cell::new(0));
+/// [`Opened::finish_hash`]). With `resume`, reading (and hashing) goes on from the end of
+/// the file's first bytes, which are not read again.
+pub fn open(path: &Path, hash: bool, resume: Option<Resume>) -> io::Result<Opened> {
+    let start = resume.as_ref().map_or(0, |r| r.offset);
+    let consumed = Rc::new(Cell::new(start));
     let eof = Rc::new(Cell::new(false));
-    let hasher = hash.then(|| Rc::new(RefCell::new(blake3::Hasher::new())));
-    let file = Counting { inner: File::open(path)?, count: Rc::clone(&consumed), eof: Rc::clone(&eof), hasher: hasher.clone() };
+    let hasher = match resume {
+        Some(r) => Some(Rc::new(RefCell::new(r.hasher))),
+        None => hash.then(|| Rc::new(RefCell::new(blake3::Hasher::new()))),
+    };
+    let mut file = File::open(path)?;
+    if start > 0 {
+        io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+    }
+    let file = Counting { inner: file, count: Rc::clone(&consumed), eof: Rc::clone(&eof), hasher: hasher.clone() };
     let mut raw = BufReader::with_capacity(READ_BUFFER, file);
-    let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let gzip = start == 0 && raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(raw)))
     } else {
         Box::new(raw)
     };
-    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+    let mut start = start;
+    if start == 0 && reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
+        start = 3;
     }
-    Ok(Opened { reader, gzip, consumed, eof, hasher })
+    Ok(Opened { reader, gzip, consumed, start, eof, hasher })
 }
 
 /// A file reader that counts (and optionally hashes) the bytes it hands out.
@@ -255,6 +330,23 @@ pub fn detect(reader: &mut dyn BufRead) -> io::Result<Result<(Format, &'static s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_prefix_a_file_begins_with_is_found_in_one_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("grown.json");
+        std::fs::write(&file, "abc\ndef\nghi\n").expect("write");
+        let hex = |text: &str| blake3::hash(text.as_bytes()).to_hex().to_string();
+        let (abc, abcdef, other) = (hex("abc\n"), hex("abc\ndef\n"), hex("abc\nxyz\n"));
+        let found = |points: &[(u64, &str)]| longest_prefix(&file, points).expect("reads").map(|(i, r)| (i, r.offset, r.lines, r.hex()));
+        assert_eq!(found(&[(4, &abc), (8, &abcdef)]), Some((1, 8, 2, abcdef.clone())));
+        // A later point that does not match, or lies past the end, leaves the last that does.
+        assert_eq!(found(&[(4, &abc), (8, &other), (100, &abcdef)]), Some((0, 4, 1, abc.clone())));
+        assert_eq!(found(&[(8, &other)]), None);
+        // Gzip is not read on from a point.
+        std::fs::write(&file, [0x1f, 0x8b, b'\n']).expect("write");
+        assert_eq!(found(&[(2, &blake3::hash(&[0x1f, 0x8b]).to_hex())]), None);
+    }
 
     #[test]
     fn a_directory_walk_follows_a_link_back_up_the_tree_once() {

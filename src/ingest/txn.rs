@@ -66,6 +66,38 @@ pub struct SourceRecord {
     pub rows: u64,
     /// Records quarantined.
     pub quarantined: u64,
+    /// The table of CSV and plain JSON rows (`--table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Where reading began: 0, or the end of what an earlier run read of the file before
+    /// it grew.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub from: u64,
+    /// Where a longer copy of the file is to be read on from, when not at `bytes`: the
+    /// start of a record that the end of the file cut short (the file was still being
+    /// written), so that the record is read whole once it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Prefix>,
+}
+
+/// The first bytes of a file, by length and BLAKE3.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Prefix {
+    /// Their number.
+    pub bytes: u64,
+    /// Their BLAKE3, in hex.
+    pub blake3: String,
+}
+
+impl SourceRecord {
+    /// The prefix a longer copy of the file must begin with to be read on from its end.
+    pub fn resume_point(&self) -> Prefix {
+        self.resume.clone().unwrap_or_else(|| Prefix { bytes: self.bytes, blake3: self.blake3.clone() })
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A committed run: `_ingest/log/<run>.json`.

@@ -624,3 +624,52 @@ fn a_csv_header_that_names_a_column_twice_is_refused_whole() {
     assert_eq!(entries.len(), 1);
     assert!(entries[0]["detail"].as_str().is_some_and(|d| d.contains("the header names the column \"AccountName\" twice")), "{:?}", entries[0]);
 }
+
+#[test]
+fn a_file_that_grew_is_read_on_from_where_the_last_run_stopped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    // A storage account appends to an hour's file as events arrive; a sync can copy it
+    // in the middle of a line.
+    let f = dir.path().join("PT1H.json");
+    let path = f.to_str().expect("utf-8");
+    let record = |n: i64| process_record(&format!("2026-11-20T10:00:{n:02}Z"), n, "");
+    let append = |text: &str| std::fs::OpenOptions::new().append(true).open(&f).and_then(|mut w| w.write_all(text.as_bytes())).expect("append");
+    let two = format!("{}\n{}\n", record(1), record(2));
+    let third = record(3);
+    let (head, tail) = third.split_at(40);
+    std::fs::write(&f, format!("{two}{head}")).expect("write");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 3, "the cut record is quarantined: {stdout}");
+    assert_eq!(reasons(&quarantined(&lake)), ["truncated record"]);
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2);
+
+    // The rest of the record arrives, and another: the cut record is read whole, from
+    // where it starts, and nothing is read twice.
+    append(&format!("{tail}\n{}\n", record(4)));
+    let (code, stdout, stderr) = ingest(&lake, &[path]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("read on from byte {}): 2 rows", two.len())), "{stdout}");
+    let ids = |lake: &Path| rows(lake, "DeviceProcessEvents | project ReportId");
+    let expected = |n: i64| (1..=n).map(|i| format!("{{\"ReportId\":{i}}}")).collect::<Vec<_>>();
+    assert_eq!(ids(&lake), expected(4));
+    let (_, stdout, _) = ingest(&lake, &[path]);
+    assert!(stdout.contains("skipped: already ingested"), "{stdout}");
+
+    // A bad line in what was added is quarantined with its place in the whole file.
+    let before = std::fs::metadata(&f).expect("size").len();
+    append(&format!("not json\n{}\n", record(5)));
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 3, "{stdout}");
+    assert_eq!(ids(&lake), expected(5));
+    let entries = quarantined(&lake);
+    let bad = entries.iter().find(|e| e["reason"] == "invalid JSON").expect("the bad line is quarantined");
+    assert_eq!((bad["line"].as_u64(), bad["offset"].as_u64()), (Some(5), Some(before)), "{bad:?}");
+
+    // A file rewritten, not added to, is read whole.
+    std::fs::write(&f, format!("{}\n{two}", record(6))).expect("rewrite");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("grown since"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 5 + 3);
+}
