@@ -385,6 +385,7 @@ impl TableRows {
             }
         }
         self.named = 0;
+        last_of_each_key(extra);
         let extra = extra_json(extra);
         self.text_bytes += extra.as_ref().map_or(0, String::len);
         self.extra.push(extra.as_deref());
@@ -485,6 +486,19 @@ impl TableRows {
     }
 }
 
+/// Keeps only the last value of an unknown key that a record gives twice, as for a
+/// column of the catalog (see [`TableRows::set`]), so that `_extra` has each key once.
+fn last_of_each_key(extra: &mut Vec<(String, String)>) {
+    let mut i = 0;
+    while i < extra.len() {
+        if extra[i + 1..].iter().any(|(key, _)| *key == extra[i].0) {
+            extra.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Unknown keys and their JSON values as the `_extra` JSON object text; `None` when there
 /// are none.
 fn extra_json(extra: &[(String, String)]) -> Option<String> {
@@ -543,6 +557,19 @@ mod tests {
 
     fn names(batch: &RecordBatch) -> Vec<Option<&str>> {
         strings(batch, "DeviceName")
+    }
+
+    #[test]
+    fn an_unknown_key_given_twice_keeps_its_last_value() {
+        let table = Catalog.table("DeviceInfo").expect("catalog");
+        let mut rows = TableRows::new(table);
+        rows.set(table.column_index("Timestamp").expect("column"), Cell::Time(1), &TextArena::default());
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let mut unknown = vec![pair("A", "1"), pair("B", "2"), pair("A", "3"), pair("A", "4")];
+        assert_eq!(rows.finish_row(None, &mut unknown), Some(1));
+        assert_eq!(unknown, [pair("B", "2"), pair("A", "4")], "the report counts each key once");
+        let days = rows.take_days().expect("batches");
+        assert_eq!(strings(&days[0].1, "_extra"), [Some(r#"{"B":2,"A":4}"#)]);
     }
 
     #[test]

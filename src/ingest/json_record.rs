@@ -467,7 +467,10 @@ fn time_generated(c: &mut Cursor, scratch: &mut String, row: &mut Staged) -> Res
     if c.peek() == Some(b'"') {
         let text = c.string(scratch)?.text(scratch);
         row.time_generated = values::parse_datetime(text);
-        if row.time_generated.is_none() {
+        if row.time_generated.is_some() {
+            // An earlier value that was no datetime, kept in `_extra`, is replaced.
+            row.extra.retain(|(key, _)| key != "TimeGenerated");
+        } else {
             row.extra.push(("TimeGenerated".into(), serde_json::Value::from(text).to_string()));
         }
     } else if let Some(json) = extra_json(c, scratch)? {
@@ -720,11 +723,15 @@ mod tests {
         // A null given after it is no value, and leaves it in place.
         p.parse(br#"{"TimeGenerated":"2021-01-01T00:00:00Z","TimeGenerated":null,"AccountName":"y"}"#, 2, &mut buffers).expect("parses");
         assert_eq!(p.rows()[0].timestamp(), Some(1_609_459_200_000_000_000));
+        // A value that is no datetime, then one that is: the last wins, and `_extra` keeps
+        // neither (the row's Timestamp is that datetime).
+        p.parse(br#"{"TimeGenerated":"soon","TimeGenerated":"2021-01-01T00:00:00Z","AccountName":"z"}"#, 3, &mut buffers).expect("parses");
+        assert_eq!((p.rows()[0].timestamp(), &p.rows()[0].extra), (Some(1_609_459_200_000_000_000), &vec![]));
         assert!(p.parse(br#"{"AccountName":"x""#, 1, &mut buffers).is_err_and(|e| e.is_eof()));
         assert!(p.parse(b"42", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::NotARecord));
         assert!(p.parse(b"{\"a\":1} x", 1, &mut buffers).is_err_and(|e| e.kind == ErrorKind::Syntax));
         let batch = take(&mut buffers, "DeviceLogonEvents").expect("rows");
-        assert_eq!(values(&batch, "AccountName"), ["x", "y"]);
-        assert_eq!(values(&batch, "Timestamp"), ["2021-01-01T00:00:00Z", "2021-01-01T00:00:00Z"]);
+        assert_eq!(values(&batch, "AccountName"), ["x", "y", "z"]);
+        assert_eq!(values(&batch, "Timestamp"), ["2021-01-01T00:00:00Z"; 3]);
     }
 }
