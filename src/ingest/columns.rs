@@ -489,6 +489,7 @@ impl TableRows {
 /// Keeps only the last value of an unknown key that a record gives twice, as for a
 /// column of the catalog (see [`TableRows::set`]), so that `_extra` has each key once.
 fn last_of_each_key(extra: &mut Vec<(String, String)>) {
+    // A record has few unknown keys, if any: a scan of the rest for each is cheapest.
     let mut i = 0;
     while i < extra.len() {
         if extra[i + 1..].iter().any(|(key, _)| *key == extra[i].0) {

@@ -19,7 +19,9 @@ enum Target {
 
 /// Reads every row of a CSV export of `table`. A row with another number of fields than
 /// the header, or with bytes that are not UTF-8, is quarantined; the reader goes on.
-pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), csv::Error> {
+/// `start` is where the text begins in its file (after a byte-order mark), so that offsets
+/// are the file's.
+pub fn read_csv(input: &mut dyn Read, start: u64, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), csv::Error> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
     let header = reader.byte_headers()?.clone();
     let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
@@ -44,7 +46,7 @@ pub fn read_csv(input: &mut dyn Read, table: &'static TableDef, sink: &mut dyn R
     let mut row = Staged::default();
     let mut arena = TextArena::default();
     while !sink.stopped() && reader.read_byte_record(&mut record)? {
-        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), start + p.byte()));
         if record.len() != header.len() {
             sink.bad(line, offset, &csv_text(&record), Reason::FieldCount { expected: header.len(), found: record.len() });
             continue;

@@ -297,7 +297,8 @@ impl Work<'_> {
                 }
                 known = Some((hash, hashed));
             }
-            let earlier = read_points.get(&path.display().to_string()).map_or(&[][..], Vec::as_slice);
+            // A pipe has no identity: the same name is given to whatever is piped in.
+            let earlier = read_points.get(&path.display().to_string()).filter(|_| spool.is_none()).map_or(&[][..], Vec::as_slice);
             let grown = match Self::grown(cfg, earlier, source, bytes) {
                 Ok(g) => g,
                 Err(e) => {
@@ -305,7 +306,7 @@ impl Work<'_> {
                     continue;
                 }
             };
-            let from = grown.as_ref().map_or(0, |g| g.resume.offset);
+            let from = Some(grown.as_ref().map_or(0, |g| g.resume.offset));
             let read = self.one(cfg, path, source, known.is_none(), grown)?;
             drop(spool);
             self.done_bytes += bytes;
@@ -324,17 +325,17 @@ impl Work<'_> {
         Ok(sources)
     }
 
-    /// Whether `path` grew since a run read it: whether it begins with the bytes that a
-    /// run read of a file of this name (up to where a longer copy is to be read on from),
-    /// in a format it is read as now. If so, where to read on from: the latest such point.
-    /// Only JSON is read on from a point; a CSV file's header is at its start. `source`
-    /// is the file itself or the copy of a pipe; `size`, its size.
+    /// Whether a file grew since a run read it: whether it begins with the bytes that a
+    /// run read of a file of the same path, up to where a longer copy is to be read on
+    /// from (`earlier`), in a format it is read as now. If so, where to read on from: the
+    /// furthest such point. Only JSON is read on from a point; a CSV file's header is at
+    /// its start. `source` is the file; `size`, its size.
     fn grown(cfg: &IngestConfig, earlier: &[ReadPoint], source: &Path, size: u64) -> std::io::Result<Option<Grown>> {
         let table = cfg.table.map(|t| t.name);
         let mut points: Vec<&ReadPoint> = earlier
             .iter()
             .filter(|p| p.format == Format::Stream || (p.format == Format::JsonLines && p.table.as_deref() == table))
-            .filter(|p| cfg.format.is_none_or(|f| f == p.format) && (1..size).contains(&p.point.bytes))
+            .filter(|p| cfg.format.is_none_or(|f| f == p.format) && (1..=size).contains(&p.point.bytes))
             .collect();
         points.sort_by_key(|p| p.point.bytes);
         let offsets: Vec<(u64, &str)> = points.iter().map(|p| (p.point.bytes, p.point.blake3.as_str())).collect();
@@ -377,7 +378,7 @@ impl Work<'_> {
         let consumed = opened.consumed.clone();
         let mut sink = FileSink { work: self, file: &name, consumed: &consumed, rows_seen: 0, rows: 0 };
         let read = match (format, table) {
-            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, t, &mut sink).map(|()| None).map_err(|e| (e.position().map(|p| (p.line(), p.byte())), e.to_string())),
+            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, opened.start, t, &mut sink).map(|()| None).map_err(|e| (e.position().map(|p| (p.line(), opened.start + p.byte())), e.to_string())),
             (f, t) => {
                 let shape = match (f, t) {
                     (Format::JsonLines, Some(t)) => JsonShape::Rows(t),
@@ -406,8 +407,8 @@ impl Work<'_> {
         let hash = opened.finish_hash(source).map_err(hash_err)?;
         // A record cut short by the end of a plain file that was still being written is
         // read whole from the copy the file grows into: the log says where it starts.
-        let resume = match cut_short.filter(|_| !opened.gzip && hash.is_some()) {
-            Some(at) => source::hash_prefix(source, at).map_err(hash_err)?.map(|blake3| txn::Prefix { bytes: at, blake3 }),
+        let resume = match cut_short.filter(|_| !opened.gzip) {
+            Some(at) => opened.prefix_hash(source, at).map_err(hash_err)?.map(|blake3| txn::Prefix { bytes: at, blake3 }),
             None => None,
         };
         Ok(FileRead { report: FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash, resume })
@@ -447,7 +448,7 @@ impl ReadPoint {
         let mut points: BTreeMap<String, Vec<ReadPoint>> = BTreeMap::new();
         for run in log {
             for s in &run.sources {
-                if let Some(format) = Format::from_name(&s.format) {
+                if let (Some(format), Some(_)) = (Format::from_name(&s.format), s.from) {
                     let point = ReadPoint { point: s.resume_point(), format, table: s.table.clone(), run: run.run.clone() };
                     points.entry(s.path.clone()).or_default().push(point);
                 }

@@ -1,9 +1,10 @@
 //! Input files: paths, directories and globs expanded into files ([`expand`]), gzip
-//! recognised by its magic bytes ([`open`]), content hashes ([`hash_file`]) and the format
-//! of each file guessed from its first bytes ([`detect`]).
+//! recognised by its magic bytes ([`open`]), content hashes ([`hash_file`]), the point to
+//! read a grown file on from ([`longest_prefix`]) and the format of each file guessed
+//! from its first bytes ([`detect`]).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -154,7 +155,8 @@ fn hash_from(path: &Path, start: u64, hasher: &mut blake3::Hasher) -> io::Result
 }
 
 /// A file opened for reading, decompressed when it is gzip, with a leading UTF-8
-/// byte-order mark removed. `consumed` counts the file's (compressed) bytes read so far.
+/// byte-order mark removed. `consumed` counts the file's (compressed) bytes read so far,
+/// from its start.
 pub struct Opened {
     /// The decompressed text.
     pub reader: Box<dyn BufRead>,
@@ -167,49 +169,92 @@ pub struct Opened {
     pub start: u64,
     /// Whether reading reached the file's end.
     eof: Rc<Cell<bool>>,
-    hasher: Option<Rc<RefCell<blake3::Hasher>>>,
+    hasher: Option<Rc<RefCell<Hashing>>>,
 }
 
 impl Opened {
-    /// The BLAKE3 of the whole file, when it was opened with hashing: the bytes read so far
-    /// were hashed as they went by, and the rest, if reading stopped before the end, is
-    /// read now. Only then is the file opened again, which a pipe cannot be; and bytes
-    /// added to a file after its end was read are neither read nor hashed.
+    /// The BLAKE3 of the whole file, when it is hashed (opened with hashing, or resumed):
+    /// the bytes read so far were hashed as they went by (those before a resume point,
+    /// before it was opened), and the rest, if reading stopped before the end, is read
+    /// now. Only then is the file opened again, which a pipe cannot be; and bytes added to
+    /// a file after its end was read are neither read nor hashed.
     /// Returns the hash and the number of bytes hashed.
     pub fn finish_hash(&self, path: &Path) -> io::Result<Option<(String, u64)>> {
-        let Some(hasher) = &self.hasher else { return Ok(None) };
-        let mut hasher = hasher.borrow_mut();
+        let Some(hashing) = &self.hasher else { return Ok(None) };
+        let mut hashing = hashing.borrow_mut();
         let mut bytes = self.consumed.get();
         if !self.eof.get() {
-            bytes += hash_from(path, bytes, &mut hasher)?;
+            bytes += hash_from(path, bytes, &mut hashing.hasher)?;
         }
-        Ok(Some((hasher.finalize().to_hex().to_string(), bytes)))
+        Ok(Some((hashing.hasher.finalize().to_hex().to_string(), bytes)))
+    }
+
+    /// The BLAKE3 (hex) of the file's first `len` bytes, which were read: from the state
+    /// kept at a recent read when the file is hashed and `len` is near enough the end of
+    /// what was read, else by reading them again. `None` if the file is now shorter.
+    pub fn prefix_hash(&self, path: &Path, len: u64) -> io::Result<Option<String>> {
+        let kept = self.hasher.as_ref().and_then(|h| h.borrow().at_or_before(len));
+        let (mut hasher, from) = kept.unwrap_or_else(|| (blake3::Hasher::new(), 0));
+        let mut file = File::open(path)?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(from))?;
+        let read = io::copy(&mut BufReader::with_capacity(READ_BUFFER, file.take(len - from)), &mut hasher)?;
+        Ok((from + read == len).then(|| hasher.finalize().to_hex().to_string()))
     }
 }
 
-/// A plain file's first bytes, read and hashed, to read the rest of the file from there.
-#[derive(Clone)]
+/// A file's hash as it is read, with its states at the starts of recent reads: enough to
+/// take the hash of a prefix that ends in the last [`KEPT_STATES_SPAN`] bytes read without
+/// reading the file again (see [`Opened::prefix_hash`]).
+struct Hashing {
+    hasher: blake3::Hasher,
+    /// (offset, state there), oldest first.
+    kept: VecDeque<(u64, blake3::Hasher)>,
+}
+
+/// How far back states are kept: a record cut short by the end of a file starts at most
+/// one record's length before the end.
+const KEPT_STATES_SPAN: u64 = super::records::MAX_RECORD_BYTES as u64 + 2 * READ_BUFFER as u64;
+
+impl Hashing {
+    fn new(hasher: blake3::Hasher) -> Self {
+        Hashing { hasher, kept: VecDeque::new() }
+    }
+
+    /// Hashes `bytes`, which start at `offset` in the file.
+    fn update(&mut self, offset: u64, bytes: &[u8]) {
+        while self.kept.front().is_some_and(|(at, _)| at + KEPT_STATES_SPAN < offset) {
+            self.kept.pop_front();
+        }
+        self.kept.push_back((offset, self.hasher.clone()));
+        self.hasher.update(bytes);
+    }
+
+    /// The latest kept state at or before `offset`, and where it is.
+    fn at_or_before(&self, offset: u64) -> Option<(blake3::Hasher, u64)> {
+        self.kept.iter().rev().find(|(at, _)| *at <= offset).map(|(at, h)| (h.clone(), *at))
+    }
+}
+
+/// A plain file's first bytes, read and hashed, to read the rest of the file from there
+/// ([`longest_prefix`], [`open`]).
 pub struct Resume {
     /// Their number: where reading goes on.
     pub offset: u64,
     /// The lines they end (their line feeds).
     pub lines: u64,
     /// Their hash so far.
-    pub hasher: blake3::Hasher,
+    hasher: blake3::Hasher,
+    /// The file, open: the one whose first bytes these are, even if its path is given to
+    /// another file meanwhile.
+    file: File,
 }
 
-impl Resume {
-    /// The BLAKE3 of the bytes, in hex.
-    pub fn hex(&self) -> String {
-        self.hasher.finalize().to_hex().to_string()
-    }
-}
-
-/// The BLAKE3 (hex) of the first `len` bytes of `path`; `None` when the file is shorter.
-pub fn hash_prefix(path: &Path, len: u64) -> io::Result<Option<String>> {
-    let mut hasher = blake3::Hasher::new();
-    let read = io::copy(&mut BufReader::with_capacity(READ_BUFFER, File::open(path)?.take(len)), &mut hasher)?;
-    Ok((read == len).then(|| hasher.finalize().to_hex().to_string()))
+/// How far a read of a file's first bytes has come.
+#[derive(Clone)]
+struct ReadSoFar {
+    offset: u64,
+    lines: u64,
+    hasher: blake3::Hasher,
 }
 
 /// Which of `points` (offsets, ascending, each with the BLAKE3 in hex of the bytes before
@@ -217,17 +262,20 @@ pub fn hash_prefix(path: &Path, len: u64) -> io::Result<Option<String>> {
 /// there. Reads the file once, up to the last point. `None` when it begins with none, or
 /// is gzip, whose compressed bytes cannot be read on from an arbitrary point.
 pub fn longest_prefix(path: &Path, points: &[(u64, &str)]) -> io::Result<Option<(usize, Resume)>> {
+    if points.is_empty() {
+        return Ok(None);
+    }
     let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
     if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         return Ok(None);
     }
-    let mut at = Resume { offset: 0, lines: 0, hasher: blake3::Hasher::new() };
+    let mut at = ReadSoFar { offset: 0, lines: 0, hasher: blake3::Hasher::new() };
     let mut found = None;
-    for (i, &(offset, hex)) in points.iter().enumerate() {
+    'points: for (i, &(offset, hex)) in points.iter().enumerate() {
         while at.offset < offset {
             let chunk = reader.fill_buf()?;
             if chunk.is_empty() {
-                return Ok(found);
+                break 'points;
             }
             let part = &chunk[..chunk.len().min(usize::try_from(offset - at.offset).unwrap_or(usize::MAX))];
             at.hasher.update(part);
@@ -236,28 +284,30 @@ pub fn longest_prefix(path: &Path, points: &[(u64, &str)]) -> io::Result<Option<
             let n = part.len();
             reader.consume(n);
         }
-        if at.offset == offset && at.hex() == hex {
+        if at.hasher.finalize().to_hex().as_str() == hex {
             found = Some((i, at.clone()));
         }
     }
-    Ok(found)
+    let file = reader.into_inner();
+    Ok(found.map(|(i, r)| (i, Resume { offset: r.offset, lines: r.lines, hasher: r.hasher, file })))
 }
 
 /// Opens `path`; with `hash`, its bytes are hashed as they are read (see
-/// [`Opened::finish_hash`]). With `resume`, reading (and hashing) goes on from the end of
-/// the file's first bytes, which are not read again.
+/// [`Opened::finish_hash`]). With `resume`, the file is the one already open there, and
+/// reading, and hashing, go on from the end of its first bytes, which are not read again.
 pub fn open(path: &Path, hash: bool, resume: Option<Resume>) -> io::Result<Opened> {
     let start = resume.as_ref().map_or(0, |r| r.offset);
     let consumed = Rc::new(Cell::new(start));
     let eof = Rc::new(Cell::new(false));
-    let hasher = match resume {
-        Some(r) => Some(Rc::new(RefCell::new(r.hasher))),
-        None => hash.then(|| Rc::new(RefCell::new(blake3::Hasher::new()))),
+    let (file, hasher) = match resume {
+        Some(r) => {
+            let mut file = r.file;
+            io::Seek::seek(&mut file, io::SeekFrom::Start(r.offset))?;
+            (file, Some(r.hasher))
+        }
+        None => (File::open(path)?, hash.then(blake3::Hasher::new)),
     };
-    let mut file = File::open(path)?;
-    if start > 0 {
-        io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
-    }
+    let hasher = hasher.map(|h| Rc::new(RefCell::new(Hashing::new(h))));
     let file = Counting { inner: file, count: Rc::clone(&consumed), eof: Rc::clone(&eof), hasher: hasher.clone() };
     let mut raw = BufReader::with_capacity(READ_BUFFER, file);
     let gzip = start == 0 && raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
@@ -279,7 +329,7 @@ struct Counting<R> {
     inner: R,
     count: Rc<Cell<u64>>,
     eof: Rc<Cell<bool>>,
-    hasher: Option<Rc<RefCell<blake3::Hasher>>>,
+    hasher: Option<Rc<RefCell<Hashing>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -288,9 +338,10 @@ impl<R: Read> Read for Counting<R> {
         if n == 0 && !buf.is_empty() {
             self.eof.set(true);
         }
-        self.count.set(self.count.get() + n as u64);
+        let offset = self.count.get();
+        self.count.set(offset + n as u64);
         if let Some(h) = &self.hasher {
-            h.borrow_mut().update(&buf[..n]);
+            h.borrow_mut().update(offset, &buf[..n]);
         }
         Ok(n)
     }
@@ -338,7 +389,7 @@ mod tests {
         std::fs::write(&file, "abc\ndef\nghi\n").expect("write");
         let hex = |text: &str| blake3::hash(text.as_bytes()).to_hex().to_string();
         let (abc, abcdef, other) = (hex("abc\n"), hex("abc\ndef\n"), hex("abc\nxyz\n"));
-        let found = |points: &[(u64, &str)]| longest_prefix(&file, points).expect("reads").map(|(i, r)| (i, r.offset, r.lines, r.hex()));
+        let found = |points: &[(u64, &str)]| longest_prefix(&file, points).expect("reads").map(|(i, r)| (i, r.offset, r.lines, r.hasher.finalize().to_hex().to_string()));
         assert_eq!(found(&[(4, &abc), (8, &abcdef)]), Some((1, 8, 2, abcdef.clone())));
         // A later point that does not match, or lies past the end, leaves the last that does.
         assert_eq!(found(&[(4, &abc), (8, &other), (100, &abcdef)]), Some((0, 4, 1, abc.clone())));
@@ -346,6 +397,24 @@ mod tests {
         // Gzip is not read on from a point.
         std::fs::write(&file, [0x1f, 0x8b, b'\n']).expect("write");
         assert_eq!(found(&[(2, &blake3::hash(&[0x1f, 0x8b]).to_hex())]), None);
+    }
+
+    #[test]
+    fn the_hash_of_a_prefix_of_what_was_read_is_taken_from_a_kept_state_or_read_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("big.json");
+        let bytes: Vec<u8> = (0..3 * READ_BUFFER + 5).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &bytes).expect("write");
+        for hash in [true, false] {
+            let mut opened = open(&file, hash, None).expect("opens");
+            io::copy(&mut opened.reader, &mut io::sink()).expect("reads");
+            for len in [0, 1, READ_BUFFER, READ_BUFFER + 7, bytes.len()] {
+                let expected = blake3::hash(&bytes[..len]).to_hex().to_string();
+                assert_eq!(opened.prefix_hash(&file, len as u64).expect("hashes"), Some(expected), "{len} bytes, hashed as read: {hash}");
+            }
+            let kept = opened.hasher.as_ref().map(|h| h.borrow().at_or_before(READ_BUFFER as u64 + 7).map(|(_, at)| at));
+            assert_eq!(kept, hash.then_some(Some(READ_BUFFER as u64)), "a state is kept at each read's start");
+        }
     }
 
     #[test]

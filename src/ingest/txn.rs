@@ -69,10 +69,11 @@ pub struct SourceRecord {
     /// The table of CSV and plain JSON rows (`--table`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
-    /// Where reading began: 0, or the end of what an earlier run read of the file before
-    /// it grew.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub from: u64,
+    /// Where reading began: 0, or where an earlier run's read of the file, before it grew,
+    /// left off (see `resume`). Absent from the records of versions that did not read a
+    /// grown file on, whose end may cut a record: those are not read on from.
+    #[serde(default)]
+    pub from: Option<u64>,
     /// Where a longer copy of the file is to be read on from, when not at `bytes`: the
     /// start of a record that the end of the file cut short (the file was still being
     /// written), so that the record is read whole once it is.
@@ -94,10 +95,6 @@ impl SourceRecord {
     pub fn resume_point(&self) -> Prefix {
         self.resume.clone().unwrap_or_else(|| Prefix { bytes: self.bytes, blake3: self.blake3.clone() })
     }
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// A committed run: `_ingest/log/<run>.json`.

@@ -639,6 +639,12 @@ fn a_file_that_grew_is_read_on_from_where_the_last_run_stopped() {
     let third = record(3);
     let (head, tail) = third.split_at(40);
     std::fs::write(&f, format!("{two}{head}")).expect("write");
+    // A file of the same size ingested before makes this one be hashed before it is read,
+    // which must not lose the point where its cut record starts.
+    let other = dir.path().join("other.json");
+    let info = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2026-11-20T09:00:00Z","DeviceName":"x"}}"#;
+    std::fs::write(&other, format!("{info}{}", "\n".repeat(two.len() + head.len() - info.len()))).expect("write");
+    assert_eq!(ingest(&lake, &[other.to_str().expect("utf-8")]).0, 0);
     let (code, stdout, _) = ingest(&lake, &[path]);
     assert_eq!(code, 3, "the cut record is quarantined: {stdout}");
     assert_eq!(reasons(&quarantined(&lake)), ["truncated record"]);
@@ -672,4 +678,30 @@ fn a_file_that_grew_is_read_on_from_where_the_last_run_stopped() {
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("grown since"), "{stdout}");
     assert_eq!(count(&lake, "DeviceProcessEvents"), 5 + 3);
+}
+
+#[test]
+fn a_file_logged_without_a_read_point_is_read_whole_when_it_grows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let f = dir.path().join("PT1H.json");
+    let path = f.to_str().expect("utf-8");
+    let record = process_record("2026-11-20T10:00:01Z", 1, "");
+    std::fs::write(&f, format!("{record}\n{}", &record[..40])).expect("write");
+    assert_eq!(ingest(&lake, &[path]).0, 3);
+    // As an earlier version logged it: no `from`, no `resume`. Its end may cut a record
+    // anywhere, so reading on from it could take half a record.
+    for log in files_under(&lake.join("_ingest/log")) {
+        let mut run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&log).expect("read")).expect("json");
+        for source in run["sources"].as_array_mut().expect("sources") {
+            let source = source.as_object_mut().expect("object");
+            assert!(source.remove("from").is_some() && source.remove("resume").is_some(), "{source:?}");
+        }
+        std::fs::write(&log, run.to_string()).expect("write");
+    }
+    std::fs::write(&f, format!("{record}\n{record}\n")).expect("write");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("grown since"), "{stdout}");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 1 + 2);
 }
