@@ -41,8 +41,8 @@ pub enum FormatArg {
     gzip is recognised by its content. A bad record goes to <lake>/_quarantine/<run>.jsonl with \
     its file, line and reason, and the rest of the file is still read. Keys the catalog does not \
     know are kept in the `_extra` column. A file whose bytes were ingested before is skipped, so \
-    running the same ingest twice adds nothing; a plain JSON file that grew since (an hour's \
-    PT1H.json) is read on from where an earlier run stopped. An interrupted ingest adds nothing until run again.\n\n\
+    running the same ingest twice adds nothing; a JSON file that grew since (an hour's \
+    PT1H.json, a download completed) is read on from where an earlier run stopped. An interrupted ingest adds nothing until run again.\n\n\
     Exit status: 0 all records ingested, 3 some records quarantined, 1 a file could not be read \
     or the lake could not be written, 2 usage error.")]
 pub struct IngestArgs {

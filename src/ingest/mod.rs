@@ -306,7 +306,7 @@ impl Work<'_> {
                     continue;
                 }
             };
-            let from = Some(grown.as_ref().map_or(0, |g| g.resume.offset));
+            let from = Some(grown.as_ref().map_or(0, |g| g.resume.text.unwrap_or(g.resume.offset)));
             let read = self.one(cfg, path, source, known.is_none(), grown)?;
             drop(spool);
             self.done_bytes += bytes;
@@ -317,7 +317,8 @@ impl Work<'_> {
                 sizes.insert(hashed);
                 seen.insert(hash.clone(), path.clone());
                 let table = cfg.table.filter(|_| *format != Format::Stream).map(|t| t.name.to_string());
-                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined, table, from, resume: read.resume });
+                let resume = read.resume.or_else(|| read.text_end.map(|text| txn::Prefix { bytes: hashed, blake3: hash.clone(), text: Some(text) }));
+                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined, table, from, resume });
             }
             self.report.files.push(read.report);
         }
@@ -328,8 +329,9 @@ impl Work<'_> {
     /// Whether a file grew since a run read it: whether it begins with the bytes that a
     /// run read of a file of the same path, up to where a longer copy is to be read on
     /// from (`earlier`), in a format it is read as now. If so, where to read on from: the
-    /// furthest such point. Only JSON is read on from a point; a CSV file's header is at
-    /// its start. `source` is the file; `size`, its size.
+    /// furthest such point (a byte of a plain file, a place in a gzip file's text). Only
+    /// JSON is read on from a point; a CSV file's header is at its start. `source` is the
+    /// file; `size`, its size.
     fn grown(cfg: &IngestConfig, earlier: &[ReadPoint], source: &Path, size: u64) -> std::io::Result<Option<Grown>> {
         let table = cfg.table.map(|t| t.name);
         let mut points: Vec<&ReadPoint> = earlier
@@ -338,7 +340,7 @@ impl Work<'_> {
             .filter(|p| cfg.format.is_none_or(|f| f == p.format) && (1..=size).contains(&p.point.bytes))
             .collect();
         points.sort_by_key(|p| p.point.bytes);
-        let offsets: Vec<(u64, &str)> = points.iter().map(|p| (p.point.bytes, p.point.blake3.as_str())).collect();
+        let offsets: Vec<source::Point> = points.iter().map(|p| (p.point.bytes, p.point.blake3.as_str(), p.point.text)).collect();
         Ok(source::longest_prefix(source, &offsets)?.map(|(i, resume)| Grown { resume, format: points[i].format, run: points[i].run.clone() }))
     }
 
@@ -348,18 +350,17 @@ impl Work<'_> {
     /// are read from `source`: `path` itself, or the copy of a pipe; from the start, or
     /// where an earlier run's read of it ended when it has `grown` since.
     fn one(&mut self, cfg: &IngestConfig, path: &Path, source: &Path, hash: bool, grown: Option<Grown>) -> Result<FileRead, IngestError> {
-        let failed = |format, message: String| FileRead { report: FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, hash: None, resume: None };
+        let failed = |format, message: String| FileRead { report: FileReport { path: path.to_path_buf(), format, outcome: FileOutcome::Failed(message) }, hash: None, resume: None, text_end: None };
         let (resume, grown) = match grown {
             Some(g) => (Some(g.resume), Some((g.format, g.run))),
             None => (None, None),
         };
-        let lines_before = resume.as_ref().map_or(0, |r| r.lines);
         let mut opened = match source::open(source, hash, resume) {
             Ok(o) => o,
             Err(e) => return Ok(failed(None, e.to_string())),
         };
         let (format, how) = match (cfg.format, grown) {
-            (_, Some((f, run))) => (f, format!("grown since run {run}: read on from byte {}", opened.start)),
+            (_, Some((f, run))) => (f, format!("grown since run {run}: read on from byte {}{}", opened.start, if opened.gzip { " of its text" } else { "" })),
             (Some(f), None) => (f, "--format".to_string()),
             (None, None) => match source::detect(&mut *opened.reader) {
                 Ok(Ok((f, why))) => (f, format!("detected: {why}{}", if opened.gzip { ", gzip" } else { "" })),
@@ -377,6 +378,9 @@ impl Work<'_> {
         let name = path.display().to_string();
         let consumed = opened.consumed.clone();
         let mut sink = FileSink { work: self, file: &name, consumed: &consumed, rows_seen: 0, rows: 0 };
+        // Where the text was read to in good order: its end, or where a read error cut a
+        // value short (a longer gzip copy is read on from there).
+        let mut text_end = None;
         let read = match (format, table) {
             (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, opened.start, t, &mut sink).map(|()| None).map_err(|e| (e.position().map(|p| (p.line(), opened.start + p.byte())), e.to_string())),
             (f, t) => {
@@ -384,9 +388,11 @@ impl Work<'_> {
                     (Format::JsonLines, Some(t)) => JsonShape::Rows(t),
                     _ => JsonShape::Stream,
                 };
-                let mut lines = LineReader::starting_at(&mut opened.reader, lines_before, opened.start);
+                let mut lines = LineReader::starting_at(&mut opened.reader, opened.lines, opened.start);
                 let mut parser = JsonParser::new(shape);
-                records::read_json(&mut lines, &mut parser, &mut sink).map_err(|e| (Some((lines.line() + 1, lines.bytes())), e.to_string()))
+                let read = records::read_json(&mut lines, &mut parser, &mut sink);
+                text_end = Some(read.as_ref().map_or_else(|b| b.offset, |_| lines.bytes()));
+                read.map_err(|b| (Some((b.line, b.offset)), b.error.to_string()))
             }
         };
         let cut_short = match read {
@@ -408,10 +414,12 @@ impl Work<'_> {
         // A record cut short by the end of a plain file that was still being written is
         // read whole from the copy the file grows into: the log says where it starts.
         let resume = match cut_short.filter(|_| !opened.gzip) {
-            Some(at) => opened.prefix_hash(source, at).map_err(hash_err)?.map(|blake3| txn::Prefix { bytes: at, blake3 }),
+            Some(at) => opened.prefix_hash(source, at).map_err(hash_err)?.map(|blake3| txn::Prefix { bytes: at, blake3, text: None }),
             None => None,
         };
-        Ok(FileRead { report: FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash, resume })
+        // A gzip file is read on from a point in its text, after the whole of its bytes.
+        let text_end = text_end.filter(|_| opened.gzip).map(|end| cut_short.unwrap_or(end));
+        Ok(FileRead { report: FileReport { path: path.to_path_buf(), format: format_info, outcome }, hash, resume, text_end })
     }
 
     /// Writes every table's buffered rows, one pending file per day, and counts the rows and
@@ -475,6 +483,8 @@ struct FileRead {
     hash: Option<(String, u64)>,
     /// Where a longer copy of it is to be read on from, when not at its end.
     resume: Option<txn::Prefix>,
+    /// For gzip JSON, where in the text a longer copy is to be read on from.
+    text_end: Option<u64>,
 }
 
 /// The copy of a pipe's bytes, removed when dropped (or, after a crash, by the next

@@ -145,13 +145,27 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// A read error, and where the text it cut short starts: a value's first line and offset.
+#[derive(Debug)]
+pub struct Broken {
+    /// The error.
+    pub error: io::Error,
+    /// The line.
+    pub line: u64,
+    /// The offset.
+    pub offset: u64,
+}
+
 /// Reads every JSON value of `lines` and reports rows and bad text to `sink`. Returns the
 /// offset of a last value that the end of the input cut short, if there is one: the
 /// input may have been a file still being written, whose next copy completes the value.
-pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> io::Result<Option<u64>> {
+pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink) -> Result<Option<u64>, Broken> {
     let mut acc = Vec::new();
     let mut cut_short = None;
-    while !sink.stopped() && lines.advance()? {
+    while !sink.stopped() {
+        if !lines.advance().map_err(|error| Broken { error, line: lines.line() + 1, offset: lines.bytes() })? {
+            break;
+        }
         let (line, offset) = (lines.line(), lines.offset());
         if let Some(len) = lines.cut() {
             sink.bad(line, offset, head(lines.text()), Reason::TooLong { bytes: len });
@@ -166,7 +180,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
-                cut_short = gather(lines, parser, sink, &mut acc, line, offset)?.or(cut_short);
+                cut_short = gather(lines, parser, sink, &mut acc, line, offset).map_err(|error| Broken { error, line, offset })?.or(cut_short);
             }
             Err(e) => sink.bad(line, offset, text, invalid(&e, text, line)),
         }

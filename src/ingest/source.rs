@@ -164,9 +164,11 @@ pub struct Opened {
     pub gzip: bool,
     /// Bytes of the file read so far.
     pub consumed: Rc<Cell<u64>>,
-    /// Where the text starts in the file: after a byte-order mark, or where a read was
-    /// resumed ([`Resume`]).
+    /// Where the text starts: after a byte-order mark, or where a read was resumed
+    /// ([`Resume`]); an offset in the file, or in its decompressed text for gzip.
     pub start: u64,
+    /// The lines before `start`.
+    pub lines: u64,
     /// Whether reading reached the file's end.
     eof: Rc<Cell<bool>>,
     hasher: Option<Rc<RefCell<Hashing>>>,
@@ -235,13 +237,16 @@ impl Hashing {
     }
 }
 
-/// A plain file's first bytes, read and hashed, to read the rest of the file from there
-/// ([`longest_prefix`], [`open`]).
+/// A file's first bytes, read and hashed, to read the rest of the file from there
+/// ([`longest_prefix`], [`open`]): a plain file from their end, a gzip file from a point
+/// in its text, which is decompressed from the start again.
 pub struct Resume {
-    /// Their number: where reading goes on.
+    /// Their number: where reading goes on in a plain file.
     pub offset: u64,
-    /// The lines they end (their line feeds).
-    pub lines: u64,
+    /// Where reading goes on in the text of a gzip file.
+    pub text: Option<u64>,
+    /// The lines they end (their line feeds; in a plain file).
+    lines: u64,
     /// Their hash so far.
     hasher: blake3::Hasher,
     /// The file, open: the one whose first bytes these are, even if its path is given to
@@ -257,21 +262,26 @@ struct ReadSoFar {
     hasher: blake3::Hasher,
 }
 
-/// Which of `points` (offsets, ascending, each with the BLAKE3 in hex of the bytes before
-/// it) the file begins with: the last that it does, read and hashed to read on from
-/// there. Reads the file once, up to the last point. `None` when it begins with none, or
-/// is gzip, whose compressed bytes cannot be read on from an arbitrary point.
-pub fn longest_prefix(path: &Path, points: &[(u64, &str)]) -> io::Result<Option<(usize, Resume)>> {
+/// A point to read a longer copy of a file on from: the number of its first bytes, their
+/// BLAKE3 in hex, and for gzip where in the text reading goes on.
+pub type Point<'a> = (u64, &'a str, Option<u64>);
+
+/// Which of `points` (ascending) the file begins with: the last that it does, read and
+/// hashed to read on from there. Reads the file once, up to the last point. A gzip
+/// file's bytes cannot be read on from an arbitrary point, so only points with a place
+/// in the text count for it, and only points without one for a plain file.
+pub fn longest_prefix(path: &Path, points: &[Point]) -> io::Result<Option<(usize, Resume)>> {
     if points.is_empty() {
         return Ok(None);
     }
     let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
-    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-        return Ok(None);
-    }
+    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut at = ReadSoFar { offset: 0, lines: 0, hasher: blake3::Hasher::new() };
     let mut found = None;
-    'points: for (i, &(offset, hex)) in points.iter().enumerate() {
+    'points: for (i, &(offset, hex, text)) in points.iter().enumerate() {
+        if text.is_some() != gzip {
+            continue;
+        }
         while at.offset < offset {
             let chunk = reader.fill_buf()?;
             if chunk.is_empty() {
@@ -289,21 +299,27 @@ pub fn longest_prefix(path: &Path, points: &[(u64, &str)]) -> io::Result<Option<
         }
     }
     let file = reader.into_inner();
-    Ok(found.map(|(i, r)| (i, Resume { offset: r.offset, lines: r.lines, hasher: r.hasher, file })))
+    Ok(found.map(|(i, r): (usize, ReadSoFar)| (i, Resume { offset: r.offset, text: points[i].2, lines: r.lines, hasher: r.hasher, file })))
 }
 
 /// Opens `path`; with `hash`, its bytes are hashed as they are read (see
 /// [`Opened::finish_hash`]). With `resume`, the file is the one already open there, and
-/// reading, and hashing, go on from the end of its first bytes, which are not read again.
+/// it is hashed: a plain file's reading, and hashing, go on from the end of its first
+/// bytes, which are not read again; a gzip file is read from the start, and its text
+/// up to the point is passed over.
 pub fn open(path: &Path, hash: bool, resume: Option<Resume>) -> io::Result<Opened> {
-    let start = resume.as_ref().map_or(0, |r| r.offset);
+    let (start, lines, skip) = match &resume {
+        Some(r) if r.text.is_none() => (r.offset, r.lines, 0),
+        Some(r) => (0, 0, r.text.unwrap_or(0)),
+        None => (0, 0, 0),
+    };
     let consumed = Rc::new(Cell::new(start));
     let eof = Rc::new(Cell::new(false));
     let (file, hasher) = match resume {
         Some(r) => {
             let mut file = r.file;
-            io::Seek::seek(&mut file, io::SeekFrom::Start(r.offset))?;
-            (file, Some(r.hasher))
+            io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+            (file, Some(if start > 0 { r.hasher } else { blake3::Hasher::new() }))
         }
         None => (File::open(path)?, hash.then(blake3::Hasher::new)),
     };
@@ -316,12 +332,34 @@ pub fn open(path: &Path, hash: bool, resume: Option<Resume>) -> io::Result<Opene
     } else {
         Box::new(raw)
     };
+    if skip > 0 {
+        let lines = pass_over(&mut reader, skip)?;
+        return Ok(Opened { reader, gzip, consumed, start: skip, lines, eof, hasher });
+    }
     let mut start = start;
     if start == 0 && reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
         start = 3;
     }
-    Ok(Opened { reader, gzip, consumed, start, eof, hasher })
+    Ok(Opened { reader, gzip, consumed, start, lines, eof, hasher })
+}
+
+/// Passes over the first `len` bytes of `reader`, which must have them; returns the lines
+/// they end.
+fn pass_over(reader: &mut dyn BufRead, len: u64) -> io::Result<u64> {
+    let (mut left, mut lines) = (len, 0);
+    while left > 0 {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the text ends before byte {len}, where an earlier run's read ended")));
+        }
+        let part = &chunk[..chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
+        lines += memchr::memchr_iter(b'\n', part).count() as u64;
+        let n = part.len();
+        reader.consume(n);
+        left -= n as u64;
+    }
+    Ok(lines)
 }
 
 /// A file reader that counts (and optionally hashes) the bytes it hands out.
@@ -389,14 +427,22 @@ mod tests {
         std::fs::write(&file, "abc\ndef\nghi\n").expect("write");
         let hex = |text: &str| blake3::hash(text.as_bytes()).to_hex().to_string();
         let (abc, abcdef, other) = (hex("abc\n"), hex("abc\ndef\n"), hex("abc\nxyz\n"));
-        let found = |points: &[(u64, &str)]| longest_prefix(&file, points).expect("reads").map(|(i, r)| (i, r.offset, r.lines, r.hasher.finalize().to_hex().to_string()));
+        let found = |points: &[(u64, &str)]| {
+            let points: Vec<Point> = points.iter().map(|&(n, h)| (n, h, None)).collect();
+            longest_prefix(&file, &points).expect("reads").map(|(i, r)| (i, r.offset, r.lines, r.hasher.finalize().to_hex().to_string()))
+        };
         assert_eq!(found(&[(4, &abc), (8, &abcdef)]), Some((1, 8, 2, abcdef.clone())));
         // A later point that does not match, or lies past the end, leaves the last that does.
         assert_eq!(found(&[(4, &abc), (8, &other), (100, &abcdef)]), Some((0, 4, 1, abc.clone())));
         assert_eq!(found(&[(8, &other)]), None);
-        // Gzip is not read on from a point.
+        // Gzip is read on only from a point in its text; a plain file, only from one without.
         std::fs::write(&file, [0x1f, 0x8b, b'\n']).expect("write");
-        assert_eq!(found(&[(2, &blake3::hash(&[0x1f, 0x8b]).to_hex())]), None);
+        let magic = blake3::hash(&[0x1f, 0x8b]).to_hex().to_string();
+        assert_eq!(found(&[(2, &magic)]), None);
+        let in_text = |points: &[Point]| longest_prefix(&file, points).expect("reads").map(|(i, r)| (i, r.text));
+        assert_eq!(in_text(&[(2, &magic, Some(40)), (3, &other, None)]), Some((0, Some(40))));
+        std::fs::write(&file, "abc\n").expect("write");
+        assert_eq!(in_text(&[(4, &abc, Some(4))]), None);
     }
 
     #[test]

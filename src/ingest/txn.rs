@@ -70,13 +70,14 @@ pub struct SourceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// Where reading began: 0, or where an earlier run's read of the file, before it grew,
-    /// left off (see `resume`). Absent from the records of versions that did not read a
+    /// left off (see `resume`; in the decompressed text, for gzip). Absent from the records of versions that did not read a
     /// grown file on, whose end may cut a record: those are not read on from.
     #[serde(default)]
     pub from: Option<u64>,
     /// Where a longer copy of the file is to be read on from, when not at `bytes`: the
     /// start of a record that the end of the file cut short (the file was still being
-    /// written), so that the record is read whole once it is.
+    /// written), so that the record is read whole once it is; for gzip, always (a
+    /// download cut short, or gzip members appended later, make a longer copy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<Prefix>,
 }
@@ -88,12 +89,16 @@ pub struct Prefix {
     pub bytes: u64,
     /// Their BLAKE3, in hex.
     pub blake3: String,
+    /// For gzip, where in the decompressed text reading goes on (the bytes themselves
+    /// cannot be read on from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<u64>,
 }
 
 impl SourceRecord {
     /// The prefix a longer copy of the file must begin with to be read on from its end.
     pub fn resume_point(&self) -> Prefix {
-        self.resume.clone().unwrap_or_else(|| Prefix { bytes: self.bytes, blake3: self.blake3.clone() })
+        self.resume.clone().unwrap_or_else(|| Prefix { bytes: self.bytes, blake3: self.blake3.clone(), text: None })
     }
 }
 

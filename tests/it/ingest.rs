@@ -705,3 +705,46 @@ fn a_file_logged_without_a_read_point_is_read_whole_when_it_grows() {
     assert!(!stdout.contains("grown since"), "{stdout}");
     assert_eq!(count(&lake, "DeviceProcessEvents"), 1 + 2);
 }
+
+#[test]
+fn a_gzip_file_cut_short_and_then_whole_or_added_to_is_read_on_in_its_text() {
+    use flate2::{Compression, write::GzEncoder};
+    let gzip = |from: i64, to: i64| {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        for n in from..to {
+            let record = process_record(&format!("2026-11-20T10:{:02}:{:02}Z", n / 60 % 60, n % 60), n, "");
+            enc.write_all(format!("{record}\n").as_bytes()).expect("compress");
+        }
+        enc.finish().expect("compress")
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let f = dir.path().join("export.json.gz");
+    let path = f.to_str().expect("utf-8");
+    let whole = gzip(1, 2001);
+    // A download cut short: its text ends inside a record, and the stream is unreadable there.
+    std::fs::write(&f, &whole[..whole.len() / 2]).expect("write");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 3, "{stdout}");
+    assert_eq!(reasons(&quarantined(&lake)), ["unreadable input"]);
+    let first = count(&lake, "DeviceProcessEvents");
+    assert!((1..2000).contains(&first), "{first} rows before the cut");
+    // The whole download: the rest, and nothing twice.
+    std::fs::write(&f, &whole).expect("write");
+    let (code, stdout, stderr) = ingest(&lake, &[path]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("of its text): "), "{stdout}");
+    let ids = |lake: &Path| rows(lake, "DeviceProcessEvents | project ReportId");
+    let expected = |n: i64| {
+        let mut ids: Vec<String> = (1..=n).map(|i| format!("{{\"ReportId\":{i}}}")).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&lake), expected(2000));
+    // Another gzip member appended (as `cat a.gz b.gz` makes).
+    std::fs::write(&f, [whole, gzip(2001, 2011)].concat()).expect("write");
+    let (code, stdout, _) = ingest(&lake, &[path]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("of its text): 10 rows"), "{stdout}");
+    assert_eq!(ids(&lake), expected(2010));
+}
