@@ -95,6 +95,9 @@ fn config(args: QueryArgs) -> Result<QueryConfig, UsageError> {
 /// Runs `query`.
 pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(args)?;
+    // Held until the results are in memory: no ingest or compact puts files in place
+    // meanwhile, and none waits for the output to be written.
+    let reading = crate::ingest::publish::ReadGuard::acquire(&cfg.lake)?;
     // Planning runs on the command's thread (block_on); the workers execute plans, which
     // recurse less. The blocking pool (file reads) is capped so that its stacks stay small.
     let runtime = engine_runtime()?;
@@ -130,6 +133,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::Ok(results)
     })?;
+    drop(reading);
     super::write_output(cfg.out.as_deref(), |mut w| Ok(write_all(cfg.format, &results, &mut w)?))?;
     if cfg.format == OutputFormat::Table || std::io::stderr().is_terminal() {
         eprintln!("{}", row_summary(&results));

@@ -87,6 +87,8 @@ impl RuleReport {
 /// progress); the reports come back in the order of `rules`. Fails only when the lake
 /// itself cannot be opened.
 pub async fn hunt(cfg: &HuntConfig, rules: Vec<Rule>, on_done: &mut (dyn FnMut(&RuleReport) + Send)) -> anyhow::Result<Vec<RuleReport>> {
+    // Held until every rule has run: no ingest or compact puts files in place meanwhile.
+    let _reading = crate::ingest::publish::ReadGuard::acquire(&cfg.lake)?;
     let ctx = new_session();
     let lake = register_lake(&ctx, &cfg.lake)?;
     Registry::new().register(&ctx);

@@ -22,6 +22,7 @@ const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 /// `Timestamp` order), and returns the number of rows. Streaming records carry the
 /// envelope keys a real export has; `time` is the row's Timestamp.
 pub async fn export_table(lake: &Path, table: &str, format: Format, out: &mut dyn Write) -> anyhow::Result<usize> {
+    let _reading = super::publish::ReadGuard::acquire(lake)?;
     let ctx = new_session();
     register_lake(&ctx, lake)?;
     let df = ctx.table(TableReference::bare(table)).await?;

@@ -16,6 +16,7 @@ pub mod export;
 mod json_lex;
 mod json_record;
 pub mod memory;
+pub mod publish;
 mod quarantine;
 mod records;
 mod source;

@@ -3,8 +3,10 @@
 //! `<lake>/_ingest/log/<run>.json` (atomically: temp file, sync, rename); only then are its
 //! pending files renamed into place and the files it replaces removed. Whoever opens the lake
 //! for writing next finishes a committed run's renames and deletes an uncommitted run's
-//! files, so a `kill -9` at any point leaves every run applied wholly or not at all. The log
-//! also holds the content hash of every ingested file, which makes ingest idempotent.
+//! files, so a `kill -9` at any point leaves every run applied wholly or not at all; a reader
+//! waits while a run puts its files in place, and finishes one that was cut off
+//! ([`super::publish`]). The log also holds the content hash of every ingested file, which
+//! makes ingest idempotent.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
+use super::publish::{self, Publishing};
 use crate::catalog::{Catalog, LakeLayout, WriteError, WriteStats, write_sorted_file};
 
 /// Suffix of a file written by a run that has not committed.
@@ -45,6 +48,14 @@ pub enum TxnError {
     /// A Parquet file could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A run's publish was cut off, and a reader could not finish it.
+    #[error("{path}: an ingest or compact was cut off while it put its files in place; finishing that needs the lake opened for writing, which failed ({message}); the next `lakehunt ingest` or `compact` of the lake finishes it")]
+    Unfinished {
+        /// The lake.
+        path: PathBuf,
+        /// Why not.
+        message: String,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> TxnError + '_ {
@@ -145,7 +156,15 @@ impl LakeWriter {
         }
         let log = read_log(&dir)?;
         let writer = LakeWriter { layout, _lock: lock, log };
-        writer.recover()?;
+        // A publish that was cut off is finished while no reader reads; anything else
+        // recovery does (removing what no run committed) no reader sees.
+        if publish::interrupted(writer.layout.root()) {
+            let publishing = Publishing::lock(writer.layout.root())?;
+            writer.recover()?;
+            publishing.finish()?;
+        } else {
+            writer.recover()?;
+        }
         Ok(writer)
     }
 
@@ -279,8 +298,9 @@ impl Run {
     }
 
     /// Commits: writes the log record (the commit point), then renames the pending files into
-    /// place and removes the replaced ones.
+    /// place and removes the replaced ones; all while no reader reads (see [`publish`]).
     pub fn commit(self, lake: &mut LakeWriter, sources: Vec<SourceRecord>) -> Result<LogRecord, TxnError> {
+        let publishing = Publishing::begin(lake.layout.root())?;
         let record = LogRecord {
             run: self.id.clone(),
             kind: self.kind.clone(),
@@ -306,6 +326,7 @@ impl Run {
             remove(old)?;
         }
         dirs.iter().for_each(|d| sync_dir(d));
+        publishing.finish()?;
         Ok(record)
     }
 

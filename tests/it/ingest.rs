@@ -418,27 +418,71 @@ fn a_run_interrupted_before_or_after_its_commit_point_is_undone_or_finished() {
     assert_eq!(ingest(&lake, &["--batch-rows", "1", a.to_str().expect("utf-8")]).0, 0);
     let files = visible_parquet(&lake);
     assert_eq!(files.len(), 2);
-    // Put the lake back as a crash between the log record and the renames leaves it.
-    let to_pending = |f: &Path| {
-        let name = f.file_name().and_then(|n| n.to_str()).expect("name");
-        std::fs::rename(f, f.with_file_name(format!(".{name}.pending"))).expect("rename");
+    let marker = lake.join("_ingest/publishing");
+    // Put the lake back as a crash between the log record and the renames leaves it: the
+    // files pending, and the marker of a publish in progress in place.
+    let crash = || {
+        for f in &files {
+            let name = f.file_name().and_then(|n| n.to_str()).expect("name");
+            std::fs::rename(f, f.with_file_name(format!(".{name}.pending"))).expect("rename");
+        }
+        std::fs::write(&marker, "").expect("marker");
     };
-    files.iter().for_each(|f| to_pending(f));
-    assert_eq!(count(&lake, "DeviceProcessEvents"), 0, "pending files are invisible");
+    // A query finishes the publish before it reads.
+    crash();
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the committed run was finished by the reader");
+    assert!(!marker.exists());
+    assert_eq!(visible_parquet(&lake), files);
+    // So does the next ingest.
+    crash();
     let (code, stdout, _) = ingest(&lake, &[a.to_str().expect("utf-8")]);
     assert_eq!(code, 0);
     assert!(stdout.contains("skipped: already ingested"), "{stdout}");
-    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the committed run was finished");
+    assert_eq!(visible_parquet(&lake), files, "the committed run was finished by the writer");
 
     // And as a crash before the log record: the run never happened.
-    files.iter().for_each(|f| to_pending(f));
+    crash();
     for record in files_under(&lake.join("_ingest/log")) {
         std::fs::remove_file(record).expect("remove log record");
     }
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 0, "the reader removed the files no run committed");
+    let pending: Vec<PathBuf> = files_under(&lake).into_iter().filter(|p| p.to_string_lossy().ends_with(".pending")).collect();
+    assert!(pending.is_empty(), "{pending:?}");
     let (code, _, _) = ingest(&lake, &[a.to_str().expect("utf-8")]);
     assert_eq!(code, 0);
-    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the uncommitted files were removed and the file read again");
+    assert_eq!(count(&lake, "DeviceProcessEvents"), 2, "the file was read again");
     assert_eq!(visible_parquet(&lake).len(), 2);
+}
+
+#[test]
+fn a_run_puts_its_files_in_place_only_while_no_reader_reads() {
+    use lakehunt::ingest::publish::ReadGuard;
+    use lakehunt::ingest::{FLUSH_ROWS, IngestConfig};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    let first = dir.path().join("first.json");
+    std::fs::write(&first, format!("{}\n", process_record("2026-11-20T10:00:00Z", 1, ""))).expect("write");
+    assert_eq!(ingest(&lake, &[first.to_str().expect("utf-8")]).0, 0);
+    let log_records = || files_under(&lake.join("_ingest/log")).len();
+    assert_eq!(log_records(), 1);
+
+    let reading = ReadGuard::acquire(&lake).expect("read guard");
+    let second = dir.path().join("second.json");
+    std::fs::write(&second, format!("{}\n", process_record("2026-11-21T10:00:00Z", 2, ""))).expect("write");
+    let cfg = IngestConfig { lake: lake.clone(), format: None, table: None, paths: vec![second], flush_rows: FLUSH_ROWS };
+    let writer = std::thread::spawn(move || lakehunt::ingest::ingest(&cfg, &mut |_| {}).map(|r| r.rows()));
+    // The run writes its files (pending), then waits to publish them.
+    let pending = || files_under(&lake).into_iter().any(|p| p.to_string_lossy().ends_with(".parquet.pending"));
+    let started = std::time::Instant::now();
+    while !pending() && !writer.is_finished() && started.elapsed() < std::time::Duration::from_secs(120) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!writer.is_finished(), "the run finished while a reader read");
+    assert_eq!((log_records(), visible_parquet(&lake).len()), (1, 1), "nothing published while a reader reads");
+    drop(reading);
+    assert_eq!(writer.join().expect("the writer thread").expect("ingest"), 1);
+    assert_eq!((log_records(), visible_parquet(&lake).len()), (2, 2));
 }
 
 #[test]
