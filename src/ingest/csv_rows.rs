@@ -2,12 +2,13 @@
 //! per record (RFC 4180 quoting). An empty cell is `""` in a string column and null
 //! elsewhere; columns the catalog does not know go to `_extra`.
 
-use std::io::Read;
+use std::collections::VecDeque;
+use std::io::BufRead;
 
 use super::buffer::{Buffers, RowFault, Staged};
 use super::columns::TableRows;
 use super::quarantine::Reason;
-use super::records::RowSink;
+use super::records::{Broken, LineReader, MAX_RECORD_BYTES, RowSink, head};
 use super::values::{self, TextArena};
 use crate::catalog::TableDef;
 
@@ -18,16 +19,28 @@ enum Target {
 }
 
 /// Reads every row of a CSV export of `table`. A row with another number of fields than
-/// the header, or with bytes that are not UTF-8, is quarantined; the reader goes on.
-/// `start` is where the text begins in its file (after a byte-order mark), so that offsets
-/// are the file's.
-pub fn read_csv(input: &mut dyn Read, start: u64, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), csv::Error> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
-    let header = reader.byte_headers()?.clone();
+/// the header, or with bytes that are not UTF-8, is quarantined, as is the line where a
+/// quoted field opens that does not close (a file cut short or garbled): reading goes on
+/// at the next line. The text begins `start` bytes into its file, after `lines` lines, so
+/// that lines and offsets are the file's.
+pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), Broken> {
+    let mut lines = CsvLines { lines: LineReader::starting_at(input, lines, start), back: VecDeque::new() };
+    let parser = record_parser();
+    let mut record = csv::ByteRecord::new();
+    let (header, header_at) = loop {
+        match lines.next_record()? {
+            Next::End => return Ok(()),
+            Next::Record { line, offset, text } => break (parse(&parser, &text, &mut record).clone(), (line, offset)),
+            Next::TooLong { line, offset, .. } | Next::Unclosed { line, offset, .. } => {
+                sink.bad(line, offset, b"", Reason::Unreadable("the header row is unreadable (a quote that does not close, or over 16 MiB)".into()));
+                return Ok(());
+            }
+        }
+    };
     let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
     // A column named twice has no one value per row: which one to keep would be a guess.
     if let Some(name) = names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n)) {
-        sink.bad(1, 0, b"", Reason::Unreadable(format!("the header names the column {name:?} twice")));
+        sink.bad(header_at.0, header_at.1, b"", Reason::Unreadable(format!("the header names the column {name:?} twice")));
         return Ok(());
     }
     let targets: Vec<Target> = names
@@ -42,28 +55,177 @@ pub fn read_csv(input: &mut dyn Read, start: u64, table: &'static TableDef, sink
         sink.bad(0, 0, b"", Reason::Unreadable(format!("{} is not a table of the catalog", table.name)));
         return Ok(());
     };
-    let mut record = csv::ByteRecord::new();
     let mut row = Staged::default();
     let mut arena = TextArena::default();
-    while !sink.stopped() && reader.read_byte_record(&mut record)? {
-        let (line, offset) = record.position().map_or((0, 0), |p| (p.line(), start + p.byte()));
+    while !sink.stopped() {
+        let (line, offset, text) = match lines.next_record()? {
+            Next::End => break,
+            Next::Record { line, offset, text } => (line, offset, text),
+            Next::TooLong { line, offset, head, bytes } => {
+                sink.bad(line, offset, &head, Reason::TooLong { bytes });
+                continue;
+            }
+            Next::Unclosed { line, offset, text } => {
+                sink.bad(line, offset, &text, Reason::UnclosedQuote);
+                continue;
+            }
+        };
+        let record = parse(&parser, &text, &mut record);
         if record.len() != header.len() {
-            sink.bad(line, offset, &csv_text(&record), Reason::FieldCount { expected: header.len(), found: record.len() });
+            sink.bad(line, offset, &text, Reason::FieldCount { expected: header.len(), found: record.len() });
             continue;
         }
         row.reset(Some(table), line);
         arena.clear();
         let buffers = sink.buffers();
-        if let Some(reason) = fill(&mut row, buffers.table(index), &mut arena, &targets, &record) {
+        if let Some(reason) = fill(&mut row, buffers.table(index), &mut arena, &targets, record) {
             buffers.table(index).discard_row();
-            sink.bad(line, offset, &csv_text(&record), reason);
+            sink.bad(line, offset, &text, reason);
             continue;
         }
         buffers.finish(index, &mut row);
         buffers.commit();
-        sink.row(&row, &mut || String::from_utf8_lossy(&csv_text(&record)).into_owned());
+        sink.row(&row, &mut || String::from_utf8_lossy(&text).into_owned());
     }
     Ok(())
+}
+
+/// A parser of one record's text (its lines, quoted line breaks included).
+fn record_parser() -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder.flexible(true).has_headers(false).buffer_capacity(4 << 10);
+    builder
+}
+
+/// The fields of one record's text (none, if it has none).
+fn parse<'r>(parser: &csv::ReaderBuilder, text: &[u8], record: &'r mut csv::ByteRecord) -> &'r csv::ByteRecord {
+    // A byte record of text in memory has no read or UTF-8 error to give.
+    if !parser.from_reader(text).read_byte_record(record).unwrap_or(false) {
+        record.clear();
+    }
+    record
+}
+
+/// What comes next in a CSV file.
+enum Next {
+    /// A record: the lines from its first (number and offset), joined by line feeds.
+    Record { line: u64, offset: u64, text: Vec<u8> },
+    /// A line over [`MAX_RECORD_BYTES`]: its head and length.
+    TooLong { line: u64, offset: u64, head: Vec<u8>, bytes: u64 },
+    /// A line where a quoted field opens that does not close before the end of the file,
+    /// nor within [`MAX_RECORD_BYTES`].
+    Unclosed { line: u64, offset: u64, text: Vec<u8> },
+    End,
+}
+
+/// One line of the file.
+struct Line {
+    line: u64,
+    offset: u64,
+    text: Vec<u8>,
+    cut: Option<u64>,
+    crlf: bool,
+}
+
+/// The lines of a CSV file, and lines taken back to be read again.
+struct CsvLines<R> {
+    lines: LineReader<R>,
+    back: VecDeque<Line>,
+}
+
+impl<R: BufRead> CsvLines<R> {
+    fn next(&mut self) -> Result<Option<Line>, Broken> {
+        if let Some(line) = self.back.pop_front() {
+            return Ok(Some(line));
+        }
+        let lines = &mut self.lines;
+        match lines.advance() {
+            Ok(true) => Ok(Some(Line { line: lines.line(), offset: lines.offset(), text: lines.text().to_vec(), cut: lines.cut(), crlf: lines.crlf() })),
+            Ok(false) => Ok(None),
+            Err(error) => Err(Broken { error, line: lines.line() + 1, offset: lines.bytes() }),
+        }
+    }
+
+    /// The next record: a line, or lines while a quoted field runs on. A quote that does
+    /// not close gives its first line alone, and the lines after it are read again.
+    fn next_record(&mut self) -> Result<Next, Broken> {
+        loop {
+            let Some(first) = self.next()? else { return Ok(Next::End) };
+            if let Some(bytes) = first.cut {
+                return Ok(Next::TooLong { line: first.line, offset: first.offset, head: head(&first.text).to_vec(), bytes });
+            }
+            // An empty line is no record (as for the csv crate).
+            if first.text.is_empty() {
+                continue;
+            }
+            let mut quote = Quote::default();
+            if !quote.open_after(&first.text) {
+                return Ok(Next::Record { line: first.line, offset: first.offset, text: first.text });
+            }
+            let mut text = first.text.clone();
+            // A line break inside a quoted field is part of the value, as it was written.
+            let mut crlf = first.crlf;
+            let mut taken = Vec::new();
+            loop {
+                let next = self.next()?;
+                match next {
+                    Some(l) if l.cut.is_none() && text.len() + l.text.len() < MAX_RECORD_BYTES => {
+                        text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                        text.extend_from_slice(&l.text);
+                        crlf = l.crlf;
+                        let open = quote.open_after(&l.text);
+                        taken.push(l);
+                        if !open {
+                            return Ok(Next::Record { line: first.line, offset: first.offset, text });
+                        }
+                    }
+                    other => {
+                        taken.extend(other);
+                        for l in taken.into_iter().rev() {
+                            self.back.push_front(l);
+                        }
+                        return Ok(Next::Unclosed { line: first.line, offset: first.offset, text: first.text });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a quoted field is open, line after line of a record (RFC 4180: a quote opens a
+/// field only at its start, and `""` inside one is a quote).
+#[derive(Default)]
+struct Quote {
+    open: bool,
+}
+
+impl Quote {
+    /// Reads a line of the record; whether a quoted field is open at its end.
+    fn open_after(&mut self, text: &[u8]) -> bool {
+        if !self.open && memchr::memchr(b'"', text).is_none() {
+            return false;
+        }
+        let mut field_start = !self.open;
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i];
+            if self.open {
+                if c == b'"' {
+                    if text.get(i + 1) == Some(&b'"') {
+                        i += 1;
+                    } else {
+                        self.open = false;
+                    }
+                }
+            } else if c == b'"' && field_start {
+                self.open = true;
+            } else {
+                field_start = c == b',';
+            }
+            i += 1;
+        }
+        self.open
+    }
 }
 
 /// Converts the fields of one row into the row `rows` is building, and into `row`; a field
@@ -84,7 +246,13 @@ fn fill(row: &mut Staged, rows: &mut TableRows, arena: &mut TextArena, targets: 
                 Ok(cell) => rows.set(*i, cell, arena),
                 Err(error) => row.fail(RowFault::WrongType { column: table.columns[*i].name, error }),
             },
-            Target::TimeGenerated => row.time_generated = values::parse_datetime(text.trim()),
+            Target::TimeGenerated => {
+                row.time_generated = values::parse_datetime(text.trim());
+                // Not a datetime: kept, as the JSON reader keeps it.
+                if row.time_generated.is_none() && !text.is_empty() {
+                    row.extra.push(("TimeGenerated".into(), serde_json::Value::from(text).to_string()));
+                }
+            }
             Target::Extra(name) if !text.is_empty() => {
                 // JSON text stays JSON; anything else becomes a JSON string.
                 let json = match serde_json::from_str::<serde_json::Value>(text) {
@@ -99,15 +267,19 @@ fn fill(row: &mut Staged, rows: &mut TableRows, arena: &mut TextArena, targets: 
     None
 }
 
-/// A row as one CSV line again, for the quarantine.
-fn csv_text(record: &csv::ByteRecord) -> Vec<u8> {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    if out.write_byte_record(record).is_err() {
-        return Vec::new();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quote_opens_a_field_only_at_its_start_and_a_doubled_one_is_text() {
+        let open_after = |lines: &[&str]| {
+            let mut quote = Quote::default();
+            lines.iter().map(|l| quote.open_after(l.as_bytes())).collect::<Vec<_>>()
+        };
+        assert_eq!(open_after(&["a,\"b"]), [true]);
+        assert_eq!(open_after(&["a,b\"c", "\"a\"\"b\",c", "\"x\",y\"", "\"\""]), [false; 4]);
+        assert_eq!(open_after(&["1,\"two", "still \"\" open", "end\",3"]), [true, true, false]);
+        assert_eq!(open_after(&["\"a,\"\"", "\""]), [true, false]);
     }
-    let mut bytes = out.into_inner().unwrap_or_default();
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-    }
-    bytes
 }

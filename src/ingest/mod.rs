@@ -383,7 +383,7 @@ impl Work<'_> {
         // value short (a longer gzip copy is read on from there).
         let mut text_end = None;
         let read = match (format, table) {
-            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, opened.start, t, &mut sink).map(|()| None).map_err(|e| (e.position().map(|p| (p.line(), opened.start + p.byte())), e.to_string())),
+            (Format::Csv, Some(t)) => csv_rows::read_csv(&mut opened.reader, opened.lines, opened.start, t, &mut sink).map(|()| None).map_err(|b| (Some((b.line, b.offset)), b.error.to_string())),
             (f, t) => {
                 let shape = match (f, t) {
                     (Format::JsonLines, Some(t)) => JsonShape::Rows(t),

@@ -37,6 +37,9 @@ pub enum Reason {
         /// Fields in the row.
         found: usize,
     },
+    /// A CSV line where a quoted field opens that does not close before the end of the
+    /// file (nor within [`super::records::MAX_RECORD_BYTES`]).
+    UnclosedQuote,
     /// A CSV field that is not UTF-8.
     NotUtf8 {
         /// The column.
@@ -57,6 +60,7 @@ impl Reason {
             Reason::Truncated => "truncated record",
             Reason::TooLong { .. } => "record too long",
             Reason::FieldCount { .. } => "wrong number of CSV fields",
+            Reason::UnclosedQuote => "unclosed quote",
             Reason::NotUtf8 { .. } => "not UTF-8",
             Reason::Unreadable(_) => "unreadable input",
             Reason::Row(RowFault::MissingTimestamp) => "missing Timestamp",
@@ -77,6 +81,10 @@ impl Reason {
                 format!("{bytes} bytes, more than the {} MiB limit; the first 64 KiB are kept here", super::records::MAX_RECORD_BYTES >> 20)
             }
             Reason::FieldCount { expected, found } => format!("{found} fields, but the header has {expected}"),
+            Reason::UnclosedQuote => format!(
+                "a quoted field opens on this line and does not close before the end of the file or within {} MiB; the line is kept here, and reading went on at the next one",
+                super::records::MAX_RECORD_BYTES >> 20
+            ),
             Reason::NotUtf8 { column } => format!("column {column} is not UTF-8 text"),
             Reason::Unreadable(m) => format!("reading stopped here: {m}"),
             Reason::Row(RowFault::MissingTimestamp) => "no Timestamp (nor TimeGenerated): a row cannot be placed in a day partition without it".into(),

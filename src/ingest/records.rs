@@ -48,12 +48,14 @@ pub struct LineReader<R> {
     in_place: Option<usize>,
     /// Bytes of the reader's buffer to consume before the next line.
     to_consume: usize,
+    /// The current line ends with CR LF.
+    crlf: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// A reader of text that begins `offset` bytes into its file, after `lines` lines.
     pub fn starting_at(inner: R, lines: u64, offset: u64) -> Self {
-        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0 }
+        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0, crlf: false }
     }
 
     /// Moves to the next line; `false` at the end of the input.
@@ -67,7 +69,8 @@ impl<R: BufRead> LineReader<R> {
         self.cut = None;
         let avail = self.inner.fill_buf()?;
         if let Some(i) = memchr::memchr(b'\n', avail).filter(|&i| i < MAX_RECORD_BYTES) {
-            let len = if i > 0 && avail[i - 1] == b'\r' { i - 1 } else { i };
+            self.crlf = i > 0 && avail[i - 1] == b'\r';
+            let len = if self.crlf { i - 1 } else { i };
             self.in_place = Some(len);
             self.to_consume = i + 1;
             self.line += 1;
@@ -103,10 +106,20 @@ impl<R: BufRead> LineReader<R> {
         if len > MAX_RECORD_BYTES as u64 {
             self.cut = Some(len);
         }
-        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+        // The line ending, as on the fast path: LF, or CR LF.
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        }
+        self.crlf = self.buf.last() == Some(&b'\r') && self.cut.is_none();
+        if self.crlf {
             self.buf.pop();
         }
         Ok(true)
+    }
+
+    /// Whether the current line ends with CR LF (not LF alone, nor the end of the input).
+    pub fn crlf(&self) -> bool {
+        self.crlf
     }
 
     /// The current line, without its line ending.
@@ -270,7 +283,7 @@ fn starts_value(text: &[u8]) -> bool {
 
 /// What is kept of an over-long record: its first 64 KiB (its offset and length locate the
 /// rest in the source file).
-fn head(text: &[u8]) -> &[u8] {
+pub fn head(text: &[u8]) -> &[u8] {
     &text[..text.len().min(64 << 10)]
 }
 

@@ -115,7 +115,10 @@ fn the_real_samples_ingest_with_the_counts_they_hold() {
     assert_eq!(q.len(), 263);
     assert!(q.iter().all(|e| e["reason"] == "missing Timestamp" && e["table"] == "DeviceEvents"));
     assert_eq!(q[0]["line"], 2);
-    assert_eq!(q[0]["record"], r#"AccountCheckedForBlankPassword,An account was checked for a blank password."#);
+    // The record as the file has it.
+    let second_line = std::fs::read_to_string(&csv).expect("read sample").lines().nth(1).map(str::to_string);
+    assert_eq!(q[0]["record"].as_str().map(str::to_string), second_line);
+    assert!(q[0]["record"].as_str().is_some_and(|r| r.starts_with("\"AccountCheckedForBlankPassword\",")), "{}", q[0]["record"]);
 }
 
 /// Exports every table of `lake` into `dir`, one file per table, as `format`.
@@ -329,6 +332,55 @@ fn csv_cells_convert_by_column_type() {
         ]
     );
     assert_eq!(reasons(&quarantined(&lake)), ["wrong number of CSV fields", "wrong type"]);
+}
+
+#[test]
+fn a_csv_quote_that_does_not_close_costs_only_its_line_and_crlf_lines_are_placed_right() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("logons.csv");
+    // CRLF line ends; a field over two lines, with a quote in it; a quote that never closes.
+    let lines = [
+        "Timestamp,DeviceName,AdditionalFields",
+        "2026-11-20T10:00:00Z,wks-1,\"two\r\nlines, \"\"quoted\"\"\"",
+        "2026-11-20T10:00:01Z,\"unclosed",
+        "2026-11-20T10:00:02Z,wks-2,",
+        "not,a,row,at all",
+        "2026-11-20T10:00:03Z,wks-3,",
+    ];
+    let text = lines.join("\r\n") + "\r\n";
+    std::fs::write(&input, &text).expect("write");
+    let lake = dir.path().join("lake");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", input.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}");
+    let got = rows(&lake, "DeviceLogonEvents | project DeviceName, AdditionalFields");
+    assert_eq!(
+        got,
+        [
+            r#"{"DeviceName":"wks-1","AdditionalFields":"two\r\nlines, \"quoted\""}"#,
+            r#"{"DeviceName":"wks-2","AdditionalFields":""}"#,
+            r#"{"DeviceName":"wks-3","AdditionalFields":""}"#,
+        ]
+    );
+    let entries = quarantined(&lake);
+    let at = |needle: &str| {
+        let start = text.find(needle).expect("in the file");
+        (Some(text[..start].matches('\n').count() as u64 + 1), Some(start as u64))
+    };
+    let placed: Vec<(String, Option<u64>, Option<u64>)> = entries.iter().map(|e| (e["reason"].as_str().unwrap_or_default().to_string(), e["line"].as_u64(), e["offset"].as_u64())).collect();
+    let (unclosed, not_a_row) = (at("2026-11-20T10:00:01Z"), at("not,a,row"));
+    assert_eq!(placed, [("unclosed quote".to_string(), unclosed.0, unclosed.1), ("wrong number of CSV fields".to_string(), not_a_row.0, not_a_row.1)]);
+    assert_eq!(entries[0]["record"], "2026-11-20T10:00:01Z,\"unclosed");
+}
+
+#[test]
+fn a_csv_time_generated_that_is_no_datetime_is_kept_in_extra() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("logons.csv");
+    std::fs::write(&input, "Timestamp,TimeGenerated,DeviceName\n2026-11-20T10:00:00Z,soon,wks-1\n").expect("write");
+    let lake = dir.path().join("lake");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", input.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(rows(&lake, "DeviceLogonEvents | project DeviceName, _extra"), [r#"{"DeviceName":"wks-1","_extra":{"TimeGenerated":"soon"}}"#]);
 }
 
 /// `<dir>/a.json`: one process record on each of two days.
