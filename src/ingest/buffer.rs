@@ -25,6 +25,9 @@ pub enum RowFault {
     /// Two `category` keys that differ (the first, then the second): the record belongs to
     /// no one table.
     TwoCategories(String, String),
+    /// An Event Hub batch (`records`) with a category or properties of its own: its
+    /// records are rows, and whether it is meant as one too cannot be told.
+    RowBesideBatch,
 }
 
 /// A record besides its values, which are in its table's [`TableRows`].

@@ -177,8 +177,10 @@ pub enum Number {
     Int(i64),
     /// A positive integer above `i64::MAX`.
     Big(u64),
-    /// Has a fraction or exponent, or is beyond u64.
+    /// Has a fraction or exponent.
     Float(f64),
+    /// An integer beyond i64 and u64, as the nearest f64: no long's value.
+    Huge(f64),
 }
 
 /// A position in one record's text, which is valid UTF-8.
@@ -486,6 +488,8 @@ impl<'a> Cursor<'a> {
             if let Ok(v) = text.parse::<u64>() {
                 return Ok(Number::Big(v));
             }
+            // The grammar was checked as the digits were read.
+            return text.parse::<f64>().map(Number::Huge).map_err(|_| JsonError { kind: ErrorKind::Syntax, message: format!("invalid number `{text}`"), offset: start });
         }
         // Rust's float parsing is exact (correctly rounded); it also checks the grammar.
         text.parse::<f64>().map(Number::Float).map_err(|_| JsonError { kind: ErrorKind::Syntax, message: format!("invalid number `{text}`"), offset: start })
@@ -711,6 +715,10 @@ mod tests {
         assert_eq!(n("9223372036854775807"), Ok(Number::Int(i64::MAX)));
         assert_eq!(n("-9223372036854775808"), Ok(Number::Int(i64::MIN)));
         assert_eq!(n("9223372036854775808"), Ok(Number::Big(1 << 63)));
+        // Beyond both: as a float, but known for an integer no long holds (the nearest f64
+        // of the first is -2^63, i64::MIN itself).
+        assert_eq!(n("-9223372036854775809"), Ok(Number::Huge(-9.223_372_036_854_775_808e18)));
+        assert_eq!(n("18446744073709551616"), Ok(Number::Huge(1.844_674_407_370_955_2e19)));
         assert_eq!(n("0"), Ok(Number::Int(0)));
         assert_eq!(n("-0"), Ok(Number::Int(0)));
         assert_eq!(n("1.5e3"), Ok(Number::Float(1500.0)));

@@ -237,6 +237,7 @@ impl JsonParser {
         let mut table = None;
         let mut deferred = None;
         let mut batch = false;
+        let mut own_properties = false;
         // The table whose columns hold this record's values so far: a row being built there
         // must be finished or taken back before any other row of that table is begun.
         let mut built: Option<usize> = None;
@@ -270,21 +271,24 @@ impl JsonParser {
                             }
                         }
                     }
-                    EnvelopeKey::Properties => match table {
-                        Some(t) if !batch => {
-                            discard(buffers, built.filter(|&b| b != t));
-                            self.props(c, t, i, buffers)?;
-                            built = Some(t);
-                        }
-                        _ => {
-                            c.peek();
-                            let start = c.i;
-                            let raw = c.skip(&mut self.scratch)?;
-                            if !batch {
-                                deferred = Some((start, raw));
+                    EnvelopeKey::Properties => {
+                        own_properties = true;
+                        match table {
+                            Some(t) if !batch => {
+                                discard(buffers, built.filter(|&b| b != t));
+                                self.props(c, t, i, buffers)?;
+                                built = Some(t);
+                            }
+                            _ => {
+                                c.peek();
+                                let start = c.i;
+                                let raw = c.skip(&mut self.scratch)?;
+                                if !batch {
+                                    deferred = Some((start, raw));
+                                }
                             }
                         }
-                    },
+                    }
                     EnvelopeKey::Other => {
                         c.skip(&mut self.scratch)?;
                     }
@@ -293,6 +297,13 @@ impl JsonParser {
                     break;
                 }
             }
+        }
+        if batch && (own_properties || category.is_some()) {
+            // A batch that is a record too: which was meant cannot be told. Its records are
+            // read, and its own row is quarantined rather than lost.
+            self.pool[i].span = start..c.i;
+            self.pool[i].fail(RowFault::RowBesideBatch);
+            return Ok(());
         }
         if batch {
             // The envelope slot was taken first; move the batch's rows down over it.
@@ -438,6 +449,7 @@ fn value(c: &mut Cursor, scratch: &mut String, arena: &mut TextArena, row: &mut 
             Number::Int(v) => values::from_i64(ty, v, arena),
             Number::Big(v) => values::from_u64(ty, v, arena),
             Number::Float(v) => values::from_f64(ty, v, arena),
+            Number::Huge(v) => values::from_huge(ty, v, arena),
         },
         Some(b't' | b'f' | b'n') => match c.literal()? {
             Literal::True => values::from_bool(ty, true, arena),
@@ -685,9 +697,10 @@ mod tests {
         assert_eq!(p.rows()[0].fault, None);
         assert_eq!(buffers.rows(), 1);
         assert_eq!(take(&mut buffers, "DeviceInfo").map(|b| values(&b, "DeviceName")), Some(vec!["twice".to_string()]));
-        // Properties, then records: the envelope is a batch, its own properties are dropped.
+        // Properties, then records: the envelope's own row is quarantined, and its values,
+        // set before the batch showed, are taken back.
         p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","OSPlatform":"envelope"},"records":[{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"in batch"}}]}"#, 2, &mut buffers).expect("parses");
-        assert_eq!(p.rows().len(), 1);
+        assert_eq!(p.rows().iter().map(|r| r.fault.clone()).collect::<Vec<_>>(), [Some(RowFault::RowBesideBatch), None]);
         // A wrong type, after other values were set: the record is quarantined whole.
         p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"bad","IsAzureADJoined":"maybe","OSPlatform":"bad"}}"#, 3, &mut buffers).expect("parses");
         p.parse(br#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#, 4, &mut buffers).expect("parses");
@@ -696,6 +709,23 @@ mod tests {
         assert_eq!(values(&batch, "DeviceName"), ["in batch", ""]);
         assert_eq!(values(&batch, "OSPlatform"), ["", ""]);
         assert!(take(&mut buffers, "DeviceLogonEvents").is_none());
+    }
+
+    #[test]
+    fn a_batch_with_a_row_of_its_own_keeps_its_records_and_quarantines_its_row() {
+        let (mut p, mut buffers) = (stream(), Buffers::default());
+        let record = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"in-batch"}}"#;
+        let own = r#""category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z","DeviceName":"own"}"#;
+        for text in [format!(r#"{{{own},"records":[{record}]}}"#), format!(r#"{{"records":[{record}],{own}}}"#)] {
+            p.parse(text.as_bytes(), 1, &mut buffers).expect("parses");
+            let rows = p.rows();
+            assert_eq!(rows.iter().map(|r| r.fault.clone()).collect::<Vec<_>>(), [Some(RowFault::RowBesideBatch), None], "{text}");
+            assert_eq!(text.get(rows[0].span.clone()), Some(text.as_str()), "the quarantine keeps the whole envelope");
+        }
+        p.parse(br#"{"records":[],"category":"AdvancedHunting-DeviceInfo"}"#, 1, &mut buffers).expect("parses");
+        assert_eq!(p.rows().iter().map(|r| r.fault.clone()).collect::<Vec<_>>(), [Some(RowFault::RowBesideBatch)]);
+        let batch = take(&mut buffers, "DeviceInfo").expect("rows");
+        assert_eq!(values(&batch, "DeviceName"), ["in-batch", "in-batch"]);
     }
 
     #[test]

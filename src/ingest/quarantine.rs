@@ -68,6 +68,7 @@ impl Reason {
             Reason::Row(RowFault::NoCategory) => "no category",
             Reason::Row(RowFault::UnknownCategory(_)) => "unknown category",
             Reason::Row(RowFault::TwoCategories(..)) => "two categories",
+            Reason::Row(RowFault::RowBesideBatch) => "row beside a batch",
         }
     }
 
@@ -92,6 +93,9 @@ impl Reason {
             Reason::Row(RowFault::NoCategory) => "no category key, so no table (give --format jsonl --table NAME for plain rows)".into(),
             Reason::Row(RowFault::UnknownCategory(c)) => format!("category {c:?} is not AdvancedHunting-<a Defender table lakehunt knows>"),
             Reason::Row(RowFault::TwoCategories(a, b)) => format!("category {a:?}, then category {b:?}: a record is of one table"),
+            Reason::Row(RowFault::RowBesideBatch) => {
+                "a batch (`records`) with a category or properties of its own: its records were read, its own row is kept here".into()
+            }
         }
     }
 }

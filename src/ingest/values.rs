@@ -138,6 +138,15 @@ pub fn from_f64(ty: KustoType, v: f64, arena: &mut TextArena) -> Result<Cell, Ty
     }
 }
 
+/// Converts a JSON integer beyond i64 and u64, given as the nearest f64: a wrong type in a
+/// long or int column, however near the f64 is to a long (rounding made it so).
+pub fn from_huge(ty: KustoType, v: f64, arena: &mut TextArena) -> Result<Cell, TypeError> {
+    match ty {
+        KustoType::Long | KustoType::Int => Err(TypeError::new(ty, "number", &v.to_string())),
+        _ => from_f64(ty, v, arena),
+    }
+}
+
 /// Converts a JSON boolean.
 pub fn from_bool(ty: KustoType, v: bool, arena: &mut TextArena) -> Result<Cell, TypeError> {
     match ty {
@@ -157,6 +166,10 @@ pub fn from_json(ty: KustoType, json: &str, arena: &mut TextArena) -> Result<Cel
 }
 
 fn integral_float(t: &str) -> Option<Cell> {
+    // Digits alone that are no i64 are beyond one; as a float they could round into range.
+    if t.strip_prefix(['-', '+']).unwrap_or(t).bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     whole(t.parse::<f64>().ok()?)
 }
 
@@ -345,6 +358,9 @@ mod tests {
         assert_eq!(from_text(KustoType::Bool, "0", &mut a), Ok(Cell::Bool(false)));
         assert!(from_text(KustoType::Bool, "yes", &mut a).is_err());
         assert!(from_text(KustoType::Long, "12ab", &mut a).is_err());
+        // One past i64::MIN is no long, though its nearest f64 is i64::MIN; `1e3` is 1000.
+        assert!(from_text(KustoType::Long, "-9223372036854775809", &mut a).is_err());
+        assert_eq!(from_text(KustoType::Long, "1e3", &mut a), Ok(Cell::Long(1000)));
         let cell = from_text(KustoType::String, "", &mut a).expect("string");
         assert!(matches!(cell, Cell::Text(s, e) if s == e), "empty string stays a string");
         assert_eq!(from_text(KustoType::Dynamic, "", &mut a), Ok(Cell::Null));
@@ -357,6 +373,8 @@ mod tests {
         assert_eq!(from_f64(KustoType::Long, 3.0, &mut a), Ok(Cell::Long(3)));
         assert!(from_f64(KustoType::Long, 3.5, &mut a).is_err());
         assert!(from_bool(KustoType::Long, true, &mut a).is_err());
+        assert!(from_huge(KustoType::Long, -9.223_372_036_854_775_808e18, &mut a).is_err());
+        assert_eq!(from_huge(KustoType::Real, 1e19, &mut a), Ok(Cell::Real(1e19)));
         let Ok(Cell::Text(s, e)) = from_i64(KustoType::String, 7, &mut a) else { panic!("number into a string column") };
         assert_eq!(a.get(s, e), "7");
     }
