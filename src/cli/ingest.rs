@@ -165,7 +165,7 @@ pub fn ingest_summary(report: &IngestReport, secs: f64) -> String {
     let mut out = String::new();
     let files = |pred: fn(&FileOutcome) -> bool| report.files.iter().filter(|f| pred(&f.outcome)).count();
     let read = files(|o| matches!(o, FileOutcome::Ingested { .. }));
-    let skipped = files(|o| matches!(o, FileOutcome::AlreadyIngested(_) | FileOutcome::Duplicate(_) | FileOutcome::NotAnExport));
+    let skipped = files(|o| matches!(o, FileOutcome::AlreadyIngested(_) | FileOutcome::Duplicate(_) | FileOutcome::NotAnExport | FileOutcome::Empty));
     let _ = writeln!(out, "ingest {}: {read} files read, {skipped} skipped, {} failed", report.run.as_deref().map_or("(nothing new)".to_string(), |r| format!("run {r}")), report.failed());
     // A long run lists only the files that need a look; clean ones are counted.
     let list_all = report.files.len() <= LIST_ALL_FILES;
@@ -183,6 +183,7 @@ pub fn ingest_summary(report: &IngestReport, secs: f64) -> String {
             FileOutcome::Duplicate(first) => format!("skipped: same bytes as {}", first.display()),
             FileOutcome::Failed(message) => format!("failed: {message}"),
             FileOutcome::NotAnExport => "skipped: not an export file name (.json, .jsonl, .ndjson, .csv, .gz)".into(),
+            FileOutcome::Empty => "skipped: empty".into(),
         };
         let _ = writeln!(out, "  {}  {what}", f.path.display());
     }

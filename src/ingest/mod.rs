@@ -31,6 +31,7 @@ use json_record::{JsonParser, JsonShape};
 use quarantine::{Origin, Quarantine, Reason};
 use records::{LineReader, RowSink};
 pub use source::Format;
+use source::Detected;
 use txn::{LakeWriter, Run, SourceRecord, TxnError};
 
 use crate::catalog::TableDef;
@@ -115,6 +116,8 @@ pub enum FileOutcome {
     Failed(String),
     /// Found under a directory, but its name is not that of an export file.
     NotAnExport,
+    /// Nothing but white space: no records, and no format to tell.
+    Empty,
 }
 
 /// One input file's report.
@@ -364,8 +367,9 @@ impl Work<'_> {
             (_, Some((f, run))) => (f, format!("grown since run {run}: read on from byte {}{}", opened.start, if opened.gzip { " of its text" } else { "" })),
             (Some(f), None) => (f, "--format".to_string()),
             (None, None) => match source::detect(&mut *opened.reader) {
-                Ok(Ok((f, why))) => (f, format!("detected: {why}{}", if opened.gzip { ", gzip" } else { "" })),
-                Ok(Err(why)) => return Ok(failed(None, why)),
+                Ok(Detected::Format(f, why)) => (f, format!("detected: {why}{}", if opened.gzip { ", gzip" } else { "" })),
+                Ok(Detected::Empty) => return Ok(FileRead { report: FileReport { path: path.to_path_buf(), format: None, outcome: FileOutcome::Empty }, hash: None, resume: None, text_end: None }),
+                Ok(Detected::Unknown(why)) => return Ok(failed(None, why.to_string())),
                 Err(e) => return Ok(failed(None, e.to_string())),
             },
         };

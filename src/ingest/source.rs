@@ -385,24 +385,36 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Guesses a file's format from its first bytes: JSON whose first record has a `category`
-/// or `records` key is the Streaming API, other JSON is plain rows, and text that is not
-/// JSON is CSV. Binary data is none of them.
-pub fn detect(reader: &mut dyn BufRead) -> io::Result<Result<(Format, &'static str), String>> {
+/// What [`detect`] made of a file.
+#[derive(Debug, PartialEq)]
+pub enum Detected {
+    /// A format, and why.
+    Format(Format, &'static str),
+    /// Nothing but white space (or nothing at all).
+    Empty,
+    /// No format lakehunt reads, and why not.
+    Unknown(&'static str),
+}
+
+/// Guesses a file's format from its first bytes: JSON whose first record has a `records`
+/// key, or `category` and `properties` keys, is the Streaming API, other JSON is plain
+/// rows, and text that is not JSON is CSV. Binary data is none of them.
+pub fn detect(reader: &mut dyn BufRead) -> io::Result<Detected> {
     let head = reader.fill_buf()?;
     let text = head.trim_ascii_start();
     if text.is_empty() {
-        return Ok(Err("the file is empty".into()));
+        return Ok(Detected::Empty);
     }
     if matches!(text[0], b'{' | b'[') {
-        let has = |key: &[u8]| memchr::memmem::find(text, key).is_some();
-        return Ok(Ok(if has(b"\"records\"") {
-            (Format::Stream, "Event Hub batches ({\"records\": [...]})")
-        } else if has(b"\"category\"") && has(b"\"properties\"") {
-            (Format::Stream, "Streaming API records")
+        let keys = first_record_keys(text);
+        let has = |key: &[u8]| keys.contains(&key);
+        return Ok(if has(b"records") {
+            Detected::Format(Format::Stream, "Event Hub batches ({\"records\": [...]})")
+        } else if has(b"category") && has(b"properties") {
+            Detected::Format(Format::Stream, "Streaming API records")
         } else {
-            (Format::JsonLines, "JSON rows without a category")
-        }));
+            Detected::Format(Format::JsonLines, "JSON rows without a category")
+        });
     }
     let sample = &head[..head.len().min(8 << 10)];
     let valid_prefix = match std::str::from_utf8(sample) {
@@ -411,14 +423,60 @@ pub fn detect(reader: &mut dyn BufRead) -> io::Result<Result<(Format, &'static s
         Err(e) => e.error_len().is_none(),
     };
     if !valid_prefix || sample.contains(&0) {
-        return Ok(Err("binary data, not a JSON or CSV export".into()));
+        return Ok(Detected::Unknown("binary data, not a JSON or CSV export"));
     }
-    Ok(Ok((Format::Csv, "CSV with a header row")))
+    Ok(Detected::Format(Format::Csv, "CSV with a header row"))
+}
+
+/// The keys of the first record in `text` (an object, or a list's first element), as far
+/// as `text` goes: only its own keys, not those of values inside it, nor words in strings.
+fn first_record_keys(text: &[u8]) -> Vec<&[u8]> {
+    let key_depth = if text.first() == Some(&b'[') { 2 } else { 1 };
+    let (mut keys, mut depth, mut i) = (Vec::new(), 0, 0);
+    while i < text.len() {
+        match text[i] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth < key_depth {
+                    break;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                i = start;
+                while i < text.len() && text[i] != b'"' {
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+                let after = text.get(i + 1..).unwrap_or_default().trim_ascii_start();
+                if depth == key_depth && after.first() == Some(&b':') {
+                    keys.push(&text[start..i.min(text.len())]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_format_is_told_by_the_first_record_s_own_keys() {
+        let detect_in = |text: &str| detect(&mut text.as_bytes()).expect("reads");
+        let rows = Detected::Format(Format::JsonLines, "JSON rows without a category");
+        assert_eq!(detect_in(r#"{"Timestamp":"x","OSPlatform":"records"}"#), rows);
+        assert_eq!(detect_in(r#"{"a":{"records":[]},"b":"\"records\": [","category":"c","properties":{}}"#), Detected::Format(Format::Stream, "Streaming API records"));
+        assert_eq!(detect_in(r#"{"a":{"records":[]}}"#), rows);
+        assert!(matches!(detect_in("\n{\"records\": [{\"category\""), Detected::Format(Format::Stream, _)));
+        assert!(matches!(detect_in(r#"[{"category":"c","properties":{"records":1}}]"#), Detected::Format(Format::Stream, "Streaming API records")));
+        assert_eq!(detect_in(" \n\t"), Detected::Empty);
+        assert!(matches!(detect_in("Timestamp,DeviceName\n"), Detected::Format(Format::Csv, _)));
+        assert!(matches!(detect_in("\u{0}\u{1}"), Detected::Unknown(_)));
+    }
 
     #[test]
     fn the_longest_prefix_a_file_begins_with_is_found_in_one_read() {

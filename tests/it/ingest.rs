@@ -844,3 +844,13 @@ fn a_gzip_file_cut_short_and_then_whole_or_added_to_is_read_on_in_its_text() {
     assert!(stdout.contains("of its text): 10 rows"), "{stdout}");
     assert_eq!(ids(&lake), expected(2010));
 }
+
+#[test]
+fn an_empty_file_is_skipped_not_failed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("PT1H.json");
+    std::fs::write(&empty, "\u{feff}\n  \n").expect("write");
+    let (code, stdout, stderr) = ingest(&dir.path().join("lake"), &[empty.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("0 files read, 1 skipped, 0 failed") && stdout.contains("PT1H.json  skipped: empty"), "{stdout}");
+}
