@@ -2,13 +2,12 @@
 //! per record (RFC 4180 quoting). An empty cell is `""` in a string column and null
 //! elsewhere; columns the catalog does not know go to `_extra`.
 
-use std::collections::VecDeque;
 use std::io::BufRead;
 
 use super::buffer::{Buffers, RowFault, Staged};
 use super::columns::TableRows;
 use super::quarantine::Reason;
-use super::records::{Broken, LineReader, MAX_RECORD_BYTES, RowSink, head};
+use super::records::{Broken, Line, LineReader, MAX_RECORD_BYTES, RowSink, head};
 use super::values::{self, TextArena};
 use crate::catalog::TableDef;
 
@@ -24,7 +23,7 @@ enum Target {
 /// at the next line. The text begins `start` bytes into its file, after `lines` lines, so
 /// that lines and offsets are the file's.
 pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), Broken> {
-    let mut lines = CsvLines { lines: LineReader::starting_at(input, lines, start), back: VecDeque::new() };
+    let mut lines = CsvLines { lines: LineReader::starting_at(input, lines, start) };
     let parser = record_parser();
     let mut record = csv::ByteRecord::new();
     let (header, header_at) = loop {
@@ -118,29 +117,16 @@ enum Next {
     End,
 }
 
-/// One line of the file.
-struct Line {
-    line: u64,
-    offset: u64,
-    text: Vec<u8>,
-    cut: Option<u64>,
-    crlf: bool,
-}
-
-/// The lines of a CSV file, and lines taken back to be read again.
+/// The lines of a CSV file.
 struct CsvLines<R> {
     lines: LineReader<R>,
-    back: VecDeque<Line>,
 }
 
 impl<R: BufRead> CsvLines<R> {
     fn next(&mut self) -> Result<Option<Line>, Broken> {
-        if let Some(line) = self.back.pop_front() {
-            return Ok(Some(line));
-        }
         let lines = &mut self.lines;
         match lines.advance() {
-            Ok(true) => Ok(Some(Line { line: lines.line(), offset: lines.offset(), text: lines.text().to_vec(), cut: lines.cut(), crlf: lines.crlf() })),
+            Ok(true) => Ok(Some(lines.take_line())),
             Ok(false) => Ok(None),
             Err(error) => Err(Broken { error, line: lines.line() + 1, offset: lines.bytes() }),
         }
@@ -181,9 +167,7 @@ impl<R: BufRead> CsvLines<R> {
                     }
                     other => {
                         taken.extend(other);
-                        for l in taken.into_iter().rev() {
-                            self.back.push_front(l);
-                        }
+                        self.lines.put_back(taken);
                         return Ok(Next::Unclosed { line: first.line, offset: first.offset, text: first.text });
                     }
                 }

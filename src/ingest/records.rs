@@ -1,9 +1,12 @@
 //! Finding the records of a JSON export: a line reader that never holds more than
 //! [`MAX_RECORD_BYTES`] of one line ([`LineReader`]), and [`read_json`], which takes one
-//! JSON value per line and gathers pretty-printed values that span lines. After a broken
-//! value it resumes at the next line that starts with `{` or `[` in its first column, so one
-//! bad record costs only itself.
+//! JSON value per line and gathers pretty-printed values that span lines. A value still
+//! open where a line starts another in its first column was cut short there, unless the
+//! lines after close and parse with it (a list of records one to a line, a value printed
+//! without indentation); after a broken value reading resumes at that line, so one bad
+//! record costs only itself.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
 use super::buffer::{Buffers, Staged};
@@ -50,12 +53,29 @@ pub struct LineReader<R> {
     to_consume: usize,
     /// The current line ends with CR LF.
     crlf: bool,
+    /// Lines put back, to be read again before the input goes on.
+    back: VecDeque<Line>,
+}
+
+/// A line taken out of a [`LineReader`], to keep or put back.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Its 1-based number.
+    pub line: u64,
+    /// Its byte offset.
+    pub offset: u64,
+    /// Its text, without its line ending (the head of it, when it was over the limit).
+    pub text: Vec<u8>,
+    /// Its full length, when it was over the limit.
+    pub cut: Option<u64>,
+    /// Whether it ended with CR LF.
+    pub crlf: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// A reader of text that begins `offset` bytes into its file, after `lines` lines.
     pub fn starting_at(inner: R, lines: u64, offset: u64) -> Self {
-        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0, crlf: false }
+        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0, crlf: false, back: VecDeque::new() }
     }
 
     /// Moves to the next line; `false` at the end of the input.
@@ -67,6 +87,10 @@ impl<R: BufRead> LineReader<R> {
         self.inner.consume(std::mem::take(&mut self.to_consume));
         self.in_place = None;
         self.cut = None;
+        if let Some(back) = self.back.pop_front() {
+            (self.line, self.offset, self.buf, self.cut, self.crlf) = (back.line, back.offset, back.text, back.cut, back.crlf);
+            return Ok(true);
+        }
         let avail = self.inner.fill_buf()?;
         if let Some(i) = memchr::memchr(b'\n', avail).filter(|&i| i < MAX_RECORD_BYTES) {
             self.crlf = i > 0 && avail[i - 1] == b'\r';
@@ -117,10 +141,6 @@ impl<R: BufRead> LineReader<R> {
         Ok(true)
     }
 
-    /// Whether the current line ends with CR LF (not LF alone, nor the end of the input).
-    pub fn crlf(&self) -> bool {
-        self.crlf
-    }
 
     /// The current line, without its line ending.
     pub fn text(&mut self) -> &[u8] {
@@ -150,6 +170,20 @@ impl<R: BufRead> LineReader<R> {
     /// Makes the next [`LineReader::advance`] return the current line again.
     pub fn replay(&mut self) {
         self.replay = true;
+    }
+
+    /// The current line, copied out.
+    pub fn take_line(&mut self) -> Line {
+        let text = self.text().to_vec();
+        Line { line: self.line, offset: self.offset, text, cut: self.cut, crlf: self.crlf }
+    }
+
+    /// Puts `lines` back, in their order, to be read again before the rest of the input
+    /// (and before lines put back earlier).
+    pub fn put_back(&mut self, lines: Vec<Line>) {
+        for line in lines.into_iter().rev() {
+            self.back.push_front(line);
+        }
     }
 
     /// Bytes read so far.
@@ -202,27 +236,63 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
 }
 
 /// Gathers the lines of a value that began on `line` (already in `acc`) until it closes,
-/// then parses it. It ends as truncated at the end of input (then its offset is returned)
-/// or at a line that starts a new value in column one.
+/// then parses it. A line that opens a value in column one may be where this one was cut
+/// short, or a part of it (a list of records one to a line, a value printed without
+/// indentation): the lines go on being gathered, and only if the value does not close
+/// and parse is it quarantined as truncated up to that line, which is read again. Without
+/// such a line, a value the end of the input cuts short is truncated, and its offset is
+/// returned.
 fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: &mut dyn RowSink, acc: &mut Vec<u8>, line: u64, offset: u64) -> io::Result<Option<u64>> {
     let mut depth = Depth::default();
     depth.scan(acc);
+    // Where the first line that opens a value in column one starts in `acc`, and the
+    // lines from it on.
+    let mut opener: Option<(usize, Vec<Line>)> = None;
     loop {
         if !lines.advance()? {
+            if let Some((at, taken)) = opener {
+                cut_at_opener(lines, sink, acc, line, offset, at, taken);
+                return Ok(None);
+            }
             sink.bad(line, offset, acc, Reason::Truncated);
             return Ok(Some(offset));
         }
         let cut = lines.cut().is_some();
         let text = lines.text();
-        if opens_value(text) || cut {
-            sink.bad(line, offset, acc, Reason::Truncated);
-            lines.replay();
+        let too_long = acc.len() + text.len() >= MAX_RECORD_BYTES;
+        if cut || too_long {
+            if let Some((at, mut taken)) = opener {
+                taken.push(lines.take_line());
+                cut_at_opener(lines, sink, acc, line, offset, at, taken);
+            } else if cut {
+                sink.bad(line, offset, acc, Reason::Truncated);
+                lines.replay();
+            } else {
+                sink.bad(line, offset, head(acc), Reason::TooLong { bytes: (acc.len() + text.len()) as u64 });
+                skip_to_next_value(lines)?;
+            }
             return Ok(None);
         }
-        if acc.len() + text.len() >= MAX_RECORD_BYTES {
-            sink.bad(line, offset, head(acc), Reason::TooLong { bytes: (acc.len() + text.len()) as u64 });
-            return skip_to_next_value(lines).map(|()| None);
+        if opens_value(text) && opener.is_none() {
+            // A value of its own on the line is the next record: this one was cut short.
+            if closes_on_its_line(text) {
+                sink.bad(line, offset, acc, Reason::Truncated);
+                lines.replay();
+                return Ok(None);
+            }
+            opener = Some((acc.len(), Vec::new()));
         }
+        if opener.as_ref().is_some_and(|(at, _)| acc.len() - at > OPENER_LOOKAHEAD) {
+            if let Some((at, mut taken)) = opener {
+                taken.push(lines.take_line());
+                cut_at_opener(lines, sink, acc, line, offset, at, taken);
+            }
+            return Ok(None);
+        }
+        if let Some((_, taken)) = &mut opener {
+            taken.push(lines.take_line());
+        }
+        let text = lines.text();
         acc.push(b'\n');
         acc.extend_from_slice(text);
         depth.scan(text);
@@ -231,6 +301,11 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
         }
         match parser.parse(acc, line, sink.buffers()) {
             Ok(source) => emit(parser, source, sink),
+            Err(_) if opener.is_some() => {
+                if let Some((at, taken)) = opener {
+                    cut_at_opener(lines, sink, acc, line, offset, at, taken);
+                }
+            }
             Err(e) => {
                 // The rest of the broken value (up to the next value) belongs with it.
                 let reason = invalid(&e, acc, line);
@@ -249,6 +324,29 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
         }
         return Ok(None);
     }
+}
+
+/// How far a value is gathered past a line that opens another in column one before it is
+/// taken to be cut short there: an Event Hub message, printed, is about 1 MB.
+const OPENER_LOOKAHEAD: usize = 4 << 20;
+
+/// Whether a line that opens a value closes it, with nothing but white space after.
+fn closes_on_its_line(text: &[u8]) -> bool {
+    let mut depth = Depth::default();
+    for (i, c) in text.iter().enumerate() {
+        depth.scan(std::slice::from_ref(c));
+        if depth.closed() {
+            return text[i + 1..].iter().all(u8::is_ascii_whitespace);
+        }
+    }
+    false
+}
+
+/// The value was cut short where a line opened another in column one (at `at` in `acc`):
+/// it is quarantined up to there, and the lines from there on are read again.
+fn cut_at_opener<R: BufRead>(lines: &mut LineReader<R>, sink: &mut dyn RowSink, acc: &[u8], line: u64, offset: u64, at: usize, taken: Vec<Line>) {
+    sink.bad(line, offset, &acc[..at], Reason::Truncated);
+    lines.put_back(taken);
 }
 
 fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
@@ -408,6 +506,45 @@ mod tests {
         assert_eq!(cut_short(&format!("{head}\n{record}\n"), 0), None);
         // Text that is no value at all.
         assert_eq!(cut_short(&format!("{record}\nnot json"), 0), None);
+    }
+
+    /// The lines of the rows taken, and of the text quarantined, of `text`.
+    fn taken_and_bad(text: &str) -> (Vec<u64>, Vec<u64>) {
+        struct Lines(Buffers, Vec<u64>, Vec<u64>);
+        impl RowSink for Lines {
+            fn buffers(&mut self) -> &mut Buffers {
+                &mut self.0
+            }
+            fn row(&mut self, row: &Staged, _: &mut dyn FnMut() -> String) {
+                if row.fault.is_none() { self.1.push(row.line) } else { self.2.push(row.line) }
+            }
+            fn bad(&mut self, line: u64, _: u64, _: &[u8], _: Reason) {
+                self.2.push(line);
+            }
+            fn stopped(&self) -> bool {
+                false
+            }
+        }
+        let mut sink = Lines(Buffers::default(), Vec::new(), Vec::new());
+        read_json(&mut LineReader::starting_at(text.as_bytes(), 0, 0), &mut JsonParser::new(JsonShape::Stream), &mut sink).expect("reads");
+        (sink.1, sink.2)
+    }
+
+    #[test]
+    fn a_line_that_opens_a_value_in_column_one_may_belong_to_the_value_before() {
+        let record = |n: u32| format!(r#"{{"category":"AdvancedHunting-DeviceInfo","properties":{{"Timestamp":"2021-01-01T00:00:0{n}Z"}}}}"#);
+        let (r1, r2, r3) = (record(1), record(2), record(3));
+        // A list of records, one to a line; a batch printed without indentation.
+        assert_eq!(taken_and_bad(&format!("[{r1},\n{r2},\n{r3}]\n")), (vec![1, 1, 1], vec![]));
+        let flat = format!("{{\n\"records\": [\n{}\n]\n}}\n", r1.replace(",\"properties\":{", ",\n\"properties\": {\n"));
+        assert_eq!(taken_and_bad(&flat), (vec![1], vec![]));
+        // A record cut short, then whole ones: the cut one alone is quarantined.
+        let cut = &r1[..40];
+        assert_eq!(taken_and_bad(&format!("{cut}\n{r2}\n{r3}\n")), (vec![2, 3], vec![1]));
+        assert_eq!(taken_and_bad(&format!("{cut}\n[{r2},\n{r3}]\n")), (vec![2, 2], vec![1]));
+        // Cut short, then a value that does not close either: each is quarantined, the
+        // last as cut short by the end.
+        assert_eq!(cut_short(&format!("{cut}\n{cut}"), 0), Some(cut.len() as u64 + 1));
     }
 
     #[test]
