@@ -301,9 +301,18 @@ impl Work<'_> {
                 }
                 known = Some((hash, hashed));
             }
-            // A pipe has no identity: the same name is given to whatever is piped in.
-            let earlier = read_points.get(&path.display().to_string()).filter(|_| spool.is_none()).map_or(&[][..], Vec::as_slice);
-            let grown = match Self::grown(cfg, earlier, source, bytes) {
+            let real_path = if spool.is_none() { std::fs::canonicalize(path).ok().map(|p| p.display().to_string()) } else { None };
+            let earlier: Vec<&ReadPoint> = match &real_path {
+                // Logged by its canonical path, or by its path as given (before that was logged).
+                Some(real) => {
+                    let given = path.display().to_string();
+                    let by_given = read_points.get(&given).filter(|_| given != *real);
+                    read_points.get(real).into_iter().chain(by_given).flatten().collect()
+                }
+                // A pipe has no identity: the same name is given to whatever is piped in.
+                None => Vec::new(),
+            };
+            let grown = match Self::grown(cfg, &earlier, source, bytes) {
                 Ok(g) => g,
                 Err(e) => {
                     self.report.files.push(failed(e));
@@ -322,7 +331,7 @@ impl Work<'_> {
                 seen.insert(hash.clone(), path.clone());
                 let table = cfg.table.filter(|_| *format != Format::Stream).map(|t| t.name.to_string());
                 let resume = read.resume.or_else(|| read.text_end.map(|text| txn::Prefix { bytes: hashed, blake3: hash.clone(), text: Some(text) }));
-                sources.push(SourceRecord { path: path.display().to_string(), blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined, table, from, resume });
+                sources.push(SourceRecord { path: path.display().to_string(), real_path, blake3: hash, bytes: hashed, format: format.name().into(), rows: *rows, quarantined: *quarantined, table, from, resume });
             }
             self.report.files.push(read.report);
         }
@@ -336,10 +345,11 @@ impl Work<'_> {
     /// furthest such point (a byte of a plain file, a place in a gzip file's text). Only
     /// JSON is read on from a point; a CSV file's header is at its start. `source` is the
     /// file; `size`, its size.
-    fn grown(cfg: &IngestConfig, earlier: &[ReadPoint], source: &Path, size: u64) -> std::io::Result<Option<Grown>> {
+    fn grown(cfg: &IngestConfig, earlier: &[&ReadPoint], source: &Path, size: u64) -> std::io::Result<Option<Grown>> {
         let table = cfg.table.map(|t| t.name);
         let mut points: Vec<&ReadPoint> = earlier
             .iter()
+            .copied()
             .filter(|p| p.format == Format::Stream || (p.format == Format::JsonLines && p.table.as_deref() == table))
             .filter(|p| cfg.format.is_none_or(|f| f == p.format) && (1..=size).contains(&p.point.bytes))
             .collect();
@@ -456,14 +466,15 @@ struct ReadPoint {
 }
 
 impl ReadPoint {
-    /// The read points of the logged files, by path.
+    /// The read points of the logged files, by canonical path (or by path as given, where
+    /// none was logged).
     fn by_path(log: &[txn::LogRecord]) -> BTreeMap<String, Vec<ReadPoint>> {
         let mut points: BTreeMap<String, Vec<ReadPoint>> = BTreeMap::new();
         for run in log {
             for s in &run.sources {
                 if let (Some(format), Some(_)) = (Format::from_name(&s.format), s.from) {
                     let point = ReadPoint { point: s.resume_point(), format, table: s.table.clone(), run: run.run.clone() };
-                    points.entry(s.path.clone()).or_default().push(point);
+                    points.entry(s.real_path.clone().unwrap_or_else(|| s.path.clone())).or_default().push(point);
                 }
             }
         }

@@ -77,6 +77,10 @@ pub struct SourceRecord {
     pub rows: u64,
     /// Records quarantined.
     pub quarantined: u64,
+    /// The file's canonical path, when it is a file (not a pipe): a file is known for the
+    /// same file however its path was spelt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_path: Option<String>,
     /// The table of CSV and plain JSON rows (`--table`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
