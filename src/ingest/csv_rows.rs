@@ -7,7 +7,7 @@ use std::io::BufRead;
 use super::buffer::{Buffers, RowFault, Staged};
 use super::columns::TableRows;
 use super::quarantine::Reason;
-use super::records::{Broken, Line, LineReader, MAX_RECORD_BYTES, RowSink, head};
+use super::records::{Broken, Line, LineReader, MAX_RECORD_BYTES, Placed, RowSink, head};
 use super::values::{self, TextArena};
 use crate::catalog::TableDef;
 
@@ -84,7 +84,7 @@ pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static
         }
         buffers.finish(index, &mut row);
         buffers.commit();
-        sink.row(&row, &mut || String::from_utf8_lossy(&text).into_owned());
+        sink.row(&row, &mut || Placed { text: String::from_utf8_lossy(&text).into_owned(), line, offset });
     }
     Ok(())
 }

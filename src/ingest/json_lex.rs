@@ -492,7 +492,13 @@ impl<'a> Cursor<'a> {
             return text.parse::<f64>().map(Number::Huge).map_err(|_| JsonError { kind: ErrorKind::Syntax, message: format!("invalid number `{text}`"), offset: start });
         }
         // Rust's float parsing is exact (correctly rounded); it also checks the grammar.
-        text.parse::<f64>().map(Number::Float).map_err(|_| JsonError { kind: ErrorKind::Syntax, message: format!("invalid number `{text}`"), offset: start })
+        text.parse::<f64>().map(Number::Float).map_err(|_| {
+            // `1.`, `1e`, `1e-` at the end of the text: a number the line goes on with.
+            if self.i == self.b.len() && text.ends_with(['.', 'e', 'E', '+', '-']) {
+                return self.eof();
+            }
+            JsonError { kind: ErrorKind::Syntax, message: format!("invalid number `{text}`"), offset: start }
+        })
     }
 
     /// Steps over `true`, `false` or `null` (the cursor is at its first letter).
@@ -724,6 +730,11 @@ mod tests {
         assert_eq!(n("1.5e3"), Ok(Number::Float(1500.0)));
         assert!(n("1.2.3").is_err());
         assert!(n("-").is_err_and(|e| e.is_eof()));
+        // Cut short by the end of the text, a number may go on; inside it, it is wrong.
+        for cut in ["-1.5e", "3e-", "2E+"] {
+            assert!(n(cut).is_err_and(|e| e.is_eof()), "{cut}");
+        }
+        assert!(n("1e,").is_err_and(|e| e.kind == ErrorKind::Syntax));
     }
 
     #[test]

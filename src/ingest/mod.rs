@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use buffer::{Buffers, Staged};
 use json_record::{JsonParser, JsonShape};
 use quarantine::{Origin, Quarantine, Reason};
-use records::{LineReader, RowSink};
+use records::{LineReader, Placed, RowSink};
 pub use source::Format;
 use source::Detected;
 use txn::{LakeWriter, Run, SourceRecord, TxnError};
@@ -546,7 +546,7 @@ impl FileSink<'_, '_> {
         }
     }
 
-    fn quarantine(&mut self, line: u64, offset: Option<u64>, table: Option<&str>, reason: &Reason, record: &str) {
+    fn quarantine(&mut self, line: u64, offset: u64, table: Option<&str>, reason: &Reason, record: &str) {
         let origin = Origin { file: self.file, line, offset, table };
         if let Err(source) = self.work.quarantine.add(&origin, reason, record) {
             let path = self.work.quarantine.path().to_path_buf();
@@ -560,11 +560,12 @@ impl RowSink for FileSink<'_, '_> {
         &mut self.work.buffers
     }
 
-    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String) {
+    fn row(&mut self, row: &Staged, placed: &mut dyn FnMut() -> Placed) {
         self.tick();
         let (Some(table), None, Some(_)) = (row.table, &row.fault, row.timestamp()) else {
             let reason = Reason::Row(row.fault.clone().unwrap_or(buffer::RowFault::MissingTimestamp));
-            self.quarantine(row.line, None, row.table.map(|t| t.name), &reason, &text());
+            let Placed { text, line, offset } = placed();
+            self.quarantine(line, offset, row.table.map(|t| t.name), &reason, &text);
             return;
         };
         let w = &mut *self.work;
@@ -591,7 +592,7 @@ impl RowSink for FileSink<'_, '_> {
 
     fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason) {
         self.tick();
-        self.quarantine(line, Some(offset), None, &reason, &String::from_utf8_lossy(text));
+        self.quarantine(line, offset, None, &reason, &String::from_utf8_lossy(text));
     }
 
     fn stopped(&self) -> bool {

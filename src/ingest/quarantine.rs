@@ -106,8 +106,8 @@ pub struct Origin<'a> {
     pub file: &'a str,
     /// Its first line (1-based; for CSV, the record's line).
     pub line: u64,
-    /// Its byte offset in the (decompressed) file, when known.
-    pub offset: Option<u64>,
+    /// Its byte offset in the (decompressed) file.
+    pub offset: u64,
     /// The table, when known.
     pub table: Option<&'a str>,
 }
@@ -131,9 +131,7 @@ impl Quarantine {
         let mut entry = serde_json::Map::new();
         entry.insert("file".into(), origin.file.into());
         entry.insert("line".into(), origin.line.into());
-        if let Some(offset) = origin.offset {
-            entry.insert("offset".into(), offset.into());
-        }
+        entry.insert("offset".into(), origin.offset.into());
         if let Some(table) = origin.table {
             entry.insert("table".into(), table.into());
         }

@@ -23,15 +23,25 @@ pub const MAX_RECORD_BYTES: usize = 16 << 20;
 pub trait RowSink {
     /// The buffers that records' values are parsed into.
     fn buffers(&mut self) -> &mut Buffers;
-    /// A parsed record: its row is in the buffers, or it carries its fault. `text` gives
-    /// the record's own text, which is only needed (and only computed) when the record
-    /// goes to quarantine.
-    fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String);
+    /// A parsed record: its row is in the buffers, or it carries its fault. `placed` gives
+    /// the record's own text and place, which are only needed (and only worked out) when
+    /// the record goes to quarantine.
+    fn row(&mut self, row: &Staged, placed: &mut dyn FnMut() -> Placed);
     /// Text that is not a record, with the line and byte offset where it starts.
     fn bad(&mut self, line: u64, offset: u64, text: &[u8], reason: Reason);
     /// Whether the run has failed (a flush or the quarantine could not be written): no
     /// more rows can be kept, so reading stops rather than buffer the rest of the input.
     fn stopped(&self) -> bool;
+}
+
+/// A record's own text, and its first line and byte offset in its file.
+pub struct Placed {
+    /// The text.
+    pub text: String,
+    /// The line.
+    pub line: u64,
+    /// The offset.
+    pub offset: u64,
 }
 
 /// Reads lines of at most [`MAX_RECORD_BYTES`], counting lines and bytes.
@@ -223,7 +233,7 @@ pub fn read_json<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser,
             continue;
         }
         match parser.parse(text, line, sink.buffers()) {
-            Ok(source) => emit(parser, source, sink),
+            Ok(source) => emit(parser, source, line, offset, sink),
             Err(e) if e.is_eof() && starts_value(text) => {
                 acc.clear();
                 acc.extend_from_slice(text);
@@ -300,7 +310,7 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             continue;
         }
         match parser.parse(acc, line, sink.buffers()) {
-            Ok(source) => emit(parser, source, sink),
+            Ok(source) => emit(parser, source, line, offset, sink),
             Err(_) if opener.is_some() => {
                 if let Some((at, taken)) = opener {
                     cut_at_opener(lines, sink, acc, line, offset, at, taken);
@@ -361,11 +371,18 @@ fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
 
 /// Hands a parsed value's rows to the sink, with the text of each: the value's, or for a
 /// list of records, the record's own part of it.
-fn emit(parser: &JsonParser, text: &str, sink: &mut dyn RowSink) {
+fn emit(parser: &JsonParser, text: &str, line: u64, offset: u64, sink: &mut dyn RowSink) {
     let batch = parser.was_batch();
     for row in parser.rows() {
-        let mut text_of = || if batch { text.get(row.span.clone()).unwrap_or(text).to_string() } else { text.to_string() };
-        sink.row(row, &mut text_of);
+        let mut placed = || match text.get(row.span.clone()).filter(|_| batch) {
+            // A record of a list: its place is where its text starts in the value's.
+            Some(own) => {
+                let before = &text.as_bytes()[..row.span.start];
+                Placed { text: own.to_string(), line: line + memchr::memchr_iter(b'\n', before).count() as u64, offset: offset + row.span.start as u64 }
+            }
+            None => Placed { text: text.to_string(), line, offset },
+        };
+        sink.row(row, &mut placed);
     }
 }
 
@@ -450,8 +467,8 @@ mod tests {
             &mut self.buffers
         }
 
-        fn row(&mut self, row: &Staged, text: &mut dyn FnMut() -> String) {
-            self.rows.push((row.line, row.fault.as_ref().map(|_| text())));
+        fn row(&mut self, row: &Staged, placed: &mut dyn FnMut() -> Placed) {
+            self.rows.push((row.line, row.fault.as_ref().map(|_| placed().text)));
         }
 
         fn bad(&mut self, line: u64, _offset: u64, _text: &[u8], _reason: Reason) {
@@ -515,7 +532,7 @@ mod tests {
             fn buffers(&mut self) -> &mut Buffers {
                 &mut self.0
             }
-            fn row(&mut self, row: &Staged, _: &mut dyn FnMut() -> String) {
+            fn row(&mut self, row: &Staged, _: &mut dyn FnMut() -> Placed) {
                 if row.fault.is_none() { self.1.push(row.line) } else { self.2.push(row.line) }
             }
             fn bad(&mut self, line: u64, _: u64, _: &[u8], _: Reason) {
@@ -545,6 +562,33 @@ mod tests {
         // Cut short, then a value that does not close either: each is quarantined, the
         // last as cut short by the end.
         assert_eq!(cut_short(&format!("{cut}\n{cut}"), 0), Some(cut.len() as u64 + 1));
+    }
+
+    #[test]
+    fn a_bad_record_of_a_printed_batch_is_placed_at_its_own_line_and_offset() {
+        struct Places(Buffers, Vec<(u64, u64, String)>);
+        impl RowSink for Places {
+            fn buffers(&mut self) -> &mut Buffers {
+                &mut self.0
+            }
+            fn row(&mut self, row: &Staged, placed: &mut dyn FnMut() -> Placed) {
+                if row.fault.is_some() {
+                    let p = placed();
+                    self.1.push((p.line, p.offset, p.text));
+                }
+            }
+            fn bad(&mut self, _: u64, _: u64, _: &[u8], _: Reason) {}
+            fn stopped(&self) -> bool {
+                false
+            }
+        }
+        let good = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2021-01-01T00:00:00Z"}}"#;
+        let bad = r#"{"category":"AdvancedHunting-DeviceInfo","properties":{"DeviceName":"no time"}}"#;
+        let text = format!("{good}\n{{\"records\": [\n  {good},\n  {bad}\n]}}\n");
+        let mut sink = Places(Buffers::default(), Vec::new());
+        read_json(&mut LineReader::starting_at(text.as_bytes(), 10, 1000), &mut JsonParser::new(JsonShape::Stream), &mut sink).expect("reads");
+        let at = text.find(bad).expect("in the text") as u64;
+        assert_eq!(sink.1, [(14, 1000 + at, bad.to_string())]);
     }
 
     #[test]
