@@ -37,6 +37,11 @@ pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static
         }
     };
     let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    // Lines that end in a CR alone are one line here: the header would swallow the file.
+    if names.iter().any(|n| n.contains('\r')) {
+        sink.bad(header_at.0, header_at.1, b"", Reason::Unreadable("the header holds a carriage return: lines that end in CR alone are not read; convert them to LF or CR LF".into()));
+        return Ok(());
+    }
     // A column named twice has no one value per row: which one to keep would be a guess.
     if let Some(name) = names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n)) {
         sink.bad(header_at.0, header_at.1, b"", Reason::Unreadable(format!("the header names the column {name:?} twice")));
@@ -89,18 +94,28 @@ pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static
     Ok(())
 }
 
-/// A parser of one record's text (its lines, quoted line breaks included).
+/// A parser of one record's text (its lines, quoted line breaks included). Records end at
+/// line feeds only: a CR alone is text, as the lines were found.
 fn record_parser() -> csv::ReaderBuilder {
     let mut builder = csv::ReaderBuilder::new();
-    builder.flexible(true).has_headers(false).buffer_capacity(4 << 10);
+    builder.flexible(true).has_headers(false).buffer_capacity(4 << 10).terminator(csv::Terminator::Any(b'\n'));
     builder
 }
 
-/// The fields of one record's text (none, if it has none).
+/// The fields of one record's text (none, if it has none). Text that the parser reads as
+/// more than one record (its quotes read otherwise than [`Quote`] reads them) gives the
+/// fields of them all, which no header has.
 fn parse<'r>(parser: &csv::ReaderBuilder, text: &[u8], record: &'r mut csv::ByteRecord) -> &'r csv::ByteRecord {
+    let mut reader = parser.from_reader(text);
     // A byte record of text in memory has no read or UTF-8 error to give.
-    if !parser.from_reader(text).read_byte_record(record).unwrap_or(false) {
+    if !reader.read_byte_record(record).unwrap_or(false) {
         record.clear();
+    }
+    let mut more = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut more).unwrap_or(false) {
+        for field in &more {
+            record.push_field(field);
+        }
     }
     record
 }
@@ -112,7 +127,8 @@ enum Next {
     /// A line over [`MAX_RECORD_BYTES`]: its head and length.
     TooLong { line: u64, offset: u64, head: Vec<u8>, bytes: u64 },
     /// A line where a quoted field opens that does not close before the end of the file,
-    /// nor within [`MAX_RECORD_BYTES`].
+    /// within [`MAX_RECORD_BYTES`], or before a line over that (or before looking ahead has
+    /// had its share of the input: [`LineReader::may_look_ahead`]).
     Unclosed { line: u64, offset: u64, text: Vec<u8> },
     End,
 }
@@ -153,9 +169,11 @@ impl<R: BufRead> CsvLines<R> {
             let mut crlf = first.crlf;
             let mut taken = Vec::new();
             loop {
-                let next = self.next()?;
+                // A read error inside the record is reported where the record starts.
+                let next = self.next().map_err(|b| Broken { line: first.line, offset: first.offset, ..b })?;
                 match next {
-                    Some(l) if l.cut.is_none() && text.len() + l.text.len() < MAX_RECORD_BYTES => {
+                    Some(l) if l.cut.is_none() && text.len() + l.text.len() < MAX_RECORD_BYTES && self.lines.may_look_ahead() => {
+                        self.lines.look_ahead(l.text.len());
                         text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
                         text.extend_from_slice(&l.text);
                         crlf = l.crlf;

@@ -22,7 +22,7 @@ const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 /// `Timestamp` order), and returns the number of rows. Streaming records carry the
 /// envelope keys a real export has; `time` is the row's Timestamp.
 pub async fn export_table(lake: &Path, table: &str, format: Format, out: &mut dyn Write) -> anyhow::Result<usize> {
-    let _reading = super::publish::ReadGuard::acquire(lake)?;
+    let reading = super::publish::ReadGuard::acquire(lake)?;
     let ctx = new_session();
     register_lake(&ctx, lake)?;
     let df = ctx.table(TableReference::bare(table)).await?;
@@ -30,6 +30,7 @@ pub async fn export_table(lake: &Path, table: &str, format: Format, out: &mut dy
     let df = df.select(columns.iter().map(ident).collect::<Vec<_>>())?.sort(vec![ident("Timestamp").sort(true, false)])?;
     let schema: SchemaRef = df.schema().inner().clone();
     let batches = df.collect().await?;
+    drop(reading);
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
     match format {
         Format::Stream => write_stream(table, &schema, &batches, out)?,

@@ -88,14 +88,25 @@ pub struct ReadGuard {
 }
 
 impl ReadGuard {
-    /// Waits while a run publishes, and finishes a publish that was cut off. A lake into
-    /// which no run has published needs no guard (nor has one).
+    /// Waits while a run publishes, and finishes a publish that was cut off. A lake that
+    /// no writer has opened gets no guard: a writer that opens it while this reader reads
+    /// may publish meanwhile. A writer whose publish failed midway (a rename refused) and
+    /// that still holds the lake makes readers wait until it exits, then its publish is
+    /// finished; after ten seconds a reader gives up with an error. The lock is `flock`'s,
+    /// which lets new readers in while a publish waits: a stream of overlapping readers
+    /// holds a publish back until they pause.
     pub fn acquire(root: &Path) -> Result<ReadGuard, TxnError> {
         let path = lock_path(root);
         for _ in 0..ATTEMPTS {
             let lock = match File::open(&path) {
                 Ok(lock) => lock,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ReadGuard { _lock: None }),
+                // Made here when a writer has opened the lake (it has `_ingest`), so that
+                // its first publish waits for this reader too. A lake no writer has opened
+                // (made by `gen`), or one this user cannot write, is left as it is.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match File::options().write(true).create(true).truncate(false).open(&path) {
+                    Ok(lock) => lock,
+                    Err(_) => return Ok(ReadGuard { _lock: None }),
+                },
                 Err(source) => return Err(TxnError::Io { path, source }),
             };
             lock.lock_shared().map_err(io_err(&path))?;

@@ -65,7 +65,13 @@ pub struct LineReader<R> {
     crlf: bool,
     /// Lines put back, to be read again before the input goes on.
     back: VecDeque<Line>,
+    /// Bytes gathered so far past a point where a record may have been cut short.
+    looked_ahead: u64,
 }
+
+/// How many bytes, beyond those of the input read, may be gathered past points where a
+/// record may have been cut short (see [`LineReader::may_look_ahead`]).
+const LOOKAHEAD_ALLOWANCE: u64 = MAX_RECORD_BYTES as u64;
 
 /// A line taken out of a [`LineReader`], to keep or put back.
 #[derive(Debug, Clone)]
@@ -85,7 +91,7 @@ pub struct Line {
 impl<R: BufRead> LineReader<R> {
     /// A reader of text that begins `offset` bytes into its file, after `lines` lines.
     pub fn starting_at(inner: R, lines: u64, offset: u64) -> Self {
-        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0, crlf: false, back: VecDeque::new() }
+        LineReader { inner, buf: Vec::new(), line: lines, offset, next_offset: offset, cut: None, replay: false, in_place: None, to_consume: 0, crlf: false, back: VecDeque::new(), looked_ahead: 0 }
     }
 
     /// Moves to the next line; `false` at the end of the input.
@@ -182,6 +188,24 @@ impl<R: BufRead> LineReader<R> {
         self.replay = true;
     }
 
+    /// Whether the current line ends with CR LF (not LF alone, nor the end of the input).
+    pub fn crlf(&self) -> bool {
+        self.crlf
+    }
+
+    /// Whether lines may still be gathered past a point where a record may have been cut
+    /// short, to see whether it was. Lines gathered so and put back are read again, so
+    /// all such gathering in one input is held to the bytes read plus an allowance: reading
+    /// stays linear however the input is broken.
+    pub fn may_look_ahead(&self) -> bool {
+        self.looked_ahead <= self.next_offset + LOOKAHEAD_ALLOWANCE
+    }
+
+    /// Counts `bytes` gathered past such a point.
+    pub fn look_ahead(&mut self, bytes: usize) {
+        self.looked_ahead += bytes as u64;
+    }
+
     /// The current line, copied out.
     pub fn take_line(&mut self) -> Line {
         let text = self.text().to_vec();
@@ -258,6 +282,8 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
     // Where the first line that opens a value in column one starts in `acc`, and the
     // lines from it on.
     let mut opener: Option<(usize, Vec<Line>)> = None;
+    // The line breaks joined into `acc` are those of the file, so that offsets in it are.
+    let mut crlf = lines.crlf();
     loop {
         if !lines.advance()? {
             if let Some((at, taken)) = opener {
@@ -279,20 +305,28 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
                 lines.replay();
             } else {
                 sink.bad(line, offset, head(acc), Reason::TooLong { bytes: (acc.len() + text.len()) as u64 });
-                skip_to_next_value(lines)?;
+                // A line that opens a value is the next record's.
+                if opens_value(text) {
+                    lines.replay();
+                } else {
+                    skip_to_next_value(lines)?;
+                }
             }
             return Ok(None);
         }
         if opens_value(text) && opener.is_none() {
-            // A value of its own on the line is the next record: this one was cut short.
-            if closes_on_its_line(text) {
+            // A value of its own on the line is the next record, and this one was cut
+            // short; unless the value before ended in a comma (the next of a list). So is
+            // any line once looking ahead has had its share of the input.
+            let next_of_list = acc.trim_ascii_end().ends_with(b",");
+            if (closes_on_its_line(text) && !next_of_list) || !lines.may_look_ahead() {
                 sink.bad(line, offset, acc, Reason::Truncated);
                 lines.replay();
                 return Ok(None);
             }
             opener = Some((acc.len(), Vec::new()));
         }
-        if opener.as_ref().is_some_and(|(at, _)| acc.len() - at > OPENER_LOOKAHEAD) {
+        if opener.as_ref().is_some_and(|(at, _)| acc.len() - at > OPENER_LOOKAHEAD) || (opener.is_some() && !lines.may_look_ahead()) {
             if let Some((at, mut taken)) = opener {
                 taken.push(lines.take_line());
                 cut_at_opener(lines, sink, acc, line, offset, at, taken);
@@ -300,10 +334,13 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             return Ok(None);
         }
         if let Some((_, taken)) = &mut opener {
-            taken.push(lines.take_line());
+            let line = lines.take_line();
+            lines.look_ahead(line.text.len());
+            taken.push(line);
         }
+        acc.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        crlf = lines.crlf();
         let text = lines.text();
-        acc.push(b'\n');
         acc.extend_from_slice(text);
         depth.scan(text);
         if !depth.closed() {
@@ -553,6 +590,8 @@ mod tests {
         let (r1, r2, r3) = (record(1), record(2), record(3));
         // A list of records, one to a line; a batch printed without indentation.
         assert_eq!(taken_and_bad(&format!("[{r1},\n{r2},\n{r3}]\n")), (vec![1, 1, 1], vec![]));
+        // A whole record on its line after a comma is the next of the list, not a new value.
+        assert_eq!(taken_and_bad(&format!("[{r1},\n{r2}\n]\n")), (vec![1, 1], vec![]));
         let flat = format!("{{\n\"records\": [\n{}\n]\n}}\n", r1.replace(",\"properties\":{", ",\n\"properties\": {\n"));
         assert_eq!(taken_and_bad(&flat), (vec![1], vec![]));
         // A record cut short, then whole ones: the cut one alone is quarantined.

@@ -160,8 +160,9 @@ impl LakeWriter {
         }
         let log = read_log(&dir)?;
         let writer = LakeWriter { layout, _lock: lock, log };
-        // A publish that was cut off is finished while no reader reads; anything else
-        // recovery does (removing what no run committed) no reader sees.
+        // A publish that was cut off is finished while no reader reads. Without the
+        // marker, recovery removes what no run committed, which no reader sees (and
+        // finishes a publish cut off before the marker existed, as it always did).
         if publish::interrupted(writer.layout.root()) {
             let publishing = Publishing::lock(writer.layout.root())?;
             writer.recover()?;

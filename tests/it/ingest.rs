@@ -373,6 +373,26 @@ fn a_csv_quote_that_does_not_close_costs_only_its_line_and_crlf_lines_are_placed
 }
 
 #[test]
+fn a_csv_carriage_return_alone_ends_no_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lake = dir.path().join("lake");
+    // Inside a row: text, so the row has a field too many and is quarantined, not cut.
+    let inside = dir.path().join("inside.csv");
+    std::fs::write(&inside, "Timestamp,DeviceName\n2026-11-20T10:00:00Z,a\r2026-11-20T10:00:01Z,b\n2026-11-20T10:00:02Z,c\n").expect("write");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", inside.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}");
+    assert_eq!(rows(&lake, "DeviceLogonEvents | project DeviceName"), [r#"{"DeviceName":"c"}"#]);
+    assert_eq!(reasons(&quarantined(&lake)), ["wrong number of CSV fields"]);
+    // Lines that all end in CR alone: the file is refused, not read as one header.
+    let mac = dir.path().join("mac.csv");
+    std::fs::write(&mac, "Timestamp,DeviceName\r2026-11-20T10:00:03Z,d\r").expect("write");
+    let (code, stdout, _) = ingest(&lake, &["--table", "DeviceLogonEvents", mac.to_str().expect("utf-8")]);
+    assert_eq!(code, 3, "{stdout}");
+    let entries = quarantined(&lake);
+    assert!(entries.iter().any(|e| e["detail"].as_str().is_some_and(|d| d.contains("carriage return"))), "{entries:?}");
+}
+
+#[test]
 fn a_csv_time_generated_that_is_no_datetime_is_kept_in_extra() {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("logons.csv");
