@@ -340,7 +340,7 @@ impl Work<'_> {
     }
 
     /// Whether a file grew since a run read it: whether it begins with the bytes that a
-    /// run read of a file of the same path, up to where a longer copy is to be read on
+    /// run read of the same file (by its path), up to where a longer copy is to be read on
     /// from (`earlier`), in a format it is read as now. If so, where to read on from: the
     /// furthest such point (a byte of a plain file, a place in a gzip file's text). Only
     /// JSON is read on from a point; a CSV file's header is at its start. `source` is the
