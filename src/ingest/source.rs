@@ -219,7 +219,10 @@ const KEPT_STATES_SPAN: u64 = super::records::MAX_RECORD_BYTES as u64 + 2 * READ
 
 impl Hashing {
     fn new(hasher: blake3::Hasher) -> Self {
-        Hashing { hasher, kept: VecDeque::new() }
+        // All the room the states take, at once: grown as reads came, the queue's blocks
+        // fell among the column vectors' and kept the heap from reusing their room.
+        let room = usize::try_from(KEPT_STATES_SPAN).unwrap_or(usize::MAX) / READ_BUFFER + 2;
+        Hashing { hasher, kept: VecDeque::with_capacity(room) }
     }
 
     /// Hashes `bytes`, which start at `offset` in the file.
