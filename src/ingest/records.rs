@@ -157,7 +157,6 @@ impl<R: BufRead> LineReader<R> {
         Ok(true)
     }
 
-
     /// The current line, without its line ending.
     pub fn text(&mut self) -> &[u8] {
         match self.in_place {
@@ -326,11 +325,10 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
             }
             opener = Some((acc.len(), Vec::new()));
         }
-        if opener.as_ref().is_some_and(|(at, _)| acc.len() - at > OPENER_LOOKAHEAD) || (opener.is_some() && !lines.may_look_ahead()) {
-            if let Some((at, mut taken)) = opener {
-                taken.push(lines.take_line());
-                cut_at_opener(lines, sink, acc, line, offset, at, taken);
-            }
+        let look_ahead = lines.may_look_ahead();
+        if let Some((at, mut taken)) = opener.take_if(|(at, _)| acc.len() - *at > OPENER_LOOKAHEAD || !look_ahead) {
+            taken.push(lines.take_line());
+            cut_at_opener(lines, sink, acc, line, offset, at, taken);
             return Ok(None);
         }
         if let Some((_, taken)) = &mut opener {
@@ -346,28 +344,10 @@ fn gather<R: BufRead>(lines: &mut LineReader<R>, parser: &mut JsonParser, sink: 
         if !depth.closed() {
             continue;
         }
-        match parser.parse(acc, line, sink.buffers()) {
-            Ok(source) => emit(parser, source, line, offset, sink),
-            Err(_) if opener.is_some() => {
-                if let Some((at, taken)) = opener {
-                    cut_at_opener(lines, sink, acc, line, offset, at, taken);
-                }
-            }
-            Err(e) => {
-                // The rest of the broken value (up to the next value) belongs with it.
-                let reason = invalid(&e, acc, line);
-                while lines.advance()? {
-                    if lines.cut().is_some() || opens_value(lines.text()) {
-                        lines.replay();
-                        break;
-                    }
-                    if acc.len() + lines.text().len() < MAX_RECORD_BYTES {
-                        acc.push(b'\n');
-                        acc.extend_from_slice(lines.text());
-                    }
-                }
-                sink.bad(line, offset, acc, reason);
-            }
+        match (parser.parse(acc, line, sink.buffers()), opener) {
+            (Ok(source), _) => emit(parser, source, line, offset, sink),
+            (Err(_), Some((at, taken))) => cut_at_opener(lines, sink, acc, line, offset, at, taken),
+            (Err(e), None) => broken_value(lines, sink, acc, line, offset, &e)?,
         }
         return Ok(None);
     }
@@ -379,14 +359,7 @@ const OPENER_LOOKAHEAD: usize = 4 << 20;
 
 /// Whether a line that opens a value closes it, with nothing but white space after.
 fn closes_on_its_line(text: &[u8]) -> bool {
-    let mut depth = Depth::default();
-    for (i, c) in text.iter().enumerate() {
-        depth.scan(std::slice::from_ref(c));
-        if depth.closed() {
-            return text[i + 1..].iter().all(u8::is_ascii_whitespace);
-        }
-    }
-    false
+    Depth::default().scan(text).is_some_and(|i| text[i + 1..].iter().all(u8::is_ascii_whitespace))
 }
 
 /// The value was cut short where a line opened another in column one (at `at` in `acc`):
@@ -394,6 +367,24 @@ fn closes_on_its_line(text: &[u8]) -> bool {
 fn cut_at_opener<R: BufRead>(lines: &mut LineReader<R>, sink: &mut dyn RowSink, acc: &[u8], line: u64, offset: u64, at: usize, taken: Vec<Line>) {
     sink.bad(line, offset, &acc[..at], Reason::Truncated);
     lines.put_back(taken);
+}
+
+/// A value that closed but does not parse: quarantined with the rest of it, the lines up
+/// to the next that opens a value in column one.
+fn broken_value<R: BufRead>(lines: &mut LineReader<R>, sink: &mut dyn RowSink, acc: &mut Vec<u8>, line: u64, offset: u64, e: &JsonError) -> io::Result<()> {
+    let reason = invalid(e, acc, line);
+    while lines.advance()? {
+        if lines.cut().is_some() || opens_value(lines.text()) {
+            lines.replay();
+            break;
+        }
+        if acc.len() + lines.text().len() < MAX_RECORD_BYTES {
+            acc.push(b'\n');
+            acc.extend_from_slice(lines.text());
+        }
+    }
+    sink.bad(line, offset, acc, reason);
+    Ok(())
 }
 
 fn skip_to_next_value<R: BufRead>(lines: &mut LineReader<R>) -> io::Result<()> {
@@ -459,8 +450,10 @@ struct Depth {
 }
 
 impl Depth {
-    fn scan(&mut self, text: &[u8]) {
-        for &c in text {
+    /// Reads on through `text`; where in it the value first closed, if it did.
+    fn scan(&mut self, text: &[u8]) -> Option<usize> {
+        let mut closed_at = None;
+        for (i, &c) in text.iter().enumerate() {
             if self.in_string {
                 match c {
                     _ if self.escaped => self.escaped = false,
@@ -476,10 +469,16 @@ impl Depth {
                     self.depth += 1;
                     self.opened = true;
                 }
-                b'}' | b']' => self.depth -= 1,
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if closed_at.is_none() && self.closed() {
+                        closed_at = Some(i);
+                    }
+                }
                 _ => {}
             }
         }
+        closed_at
     }
 
     fn closed(&self) -> bool {

@@ -281,21 +281,20 @@ pub fn longest_prefix(path: &Path, points: &[Point]) -> io::Result<Option<(usize
     let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut at = ReadSoFar { offset: 0, lines: 0, hasher: blake3::Hasher::new() };
     let mut found = None;
-    'points: for (i, &(offset, hex, text)) in points.iter().enumerate() {
+    for (i, &(offset, hex, text)) in points.iter().enumerate() {
         if text.is_some() != gzip {
             continue;
         }
-        while at.offset < offset {
-            let chunk = reader.fill_buf()?;
-            if chunk.is_empty() {
-                break 'points;
+        if at.offset < offset {
+            let want = offset - at.offset;
+            let (hasher, lines) = (&mut at.hasher, &mut at.lines);
+            at.offset += read_through(&mut reader, want, |part| {
+                hasher.update(part);
+                *lines += memchr::memchr_iter(b'\n', part).count() as u64;
+            })?;
+            if at.offset < offset {
+                break;
             }
-            let part = &chunk[..chunk.len().min(usize::try_from(offset - at.offset).unwrap_or(usize::MAX))];
-            at.hasher.update(part);
-            at.lines += memchr::memchr_iter(b'\n', part).count() as u64;
-            at.offset += part.len() as u64;
-            let n = part.len();
-            reader.consume(n);
         }
         if at.hasher.finalize().to_hex().as_str() == hex {
             found = Some((i, at.clone()));
@@ -350,19 +349,28 @@ pub fn open(path: &Path, hash: bool, resume: Option<Resume>) -> io::Result<Opene
 /// Passes over the first `len` bytes of `reader`, which must have them; returns the lines
 /// they end.
 fn pass_over(reader: &mut dyn BufRead, len: u64) -> io::Result<u64> {
-    let (mut left, mut lines) = (len, 0);
-    while left > 0 {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the text ends before byte {len}, where an earlier run's read ended")));
-        }
-        let part = &chunk[..chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
-        lines += memchr::memchr_iter(b'\n', part).count() as u64;
-        let n = part.len();
-        reader.consume(n);
-        left -= n as u64;
+    let mut lines = 0;
+    if read_through(reader, len, |part| lines += memchr::memchr_iter(b'\n', part).count() as u64)? < len {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the text ends before byte {len}, where an earlier run's read ended")));
     }
     Ok(lines)
+}
+
+/// Hands the next `len` bytes of `reader` (fewer at its end) to `each`, a buffer at a time;
+/// returns how many there were.
+fn read_through(reader: &mut dyn BufRead, len: u64, mut each: impl FnMut(&[u8])) -> io::Result<u64> {
+    let mut read = 0;
+    while read < len {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len().min(usize::try_from(len - read).unwrap_or(usize::MAX));
+        each(&chunk[..n]);
+        reader.consume(n);
+        read += n as u64;
+    }
+    Ok(read)
 }
 
 /// A file reader that counts (and optionally hashes) the bytes it hands out.
