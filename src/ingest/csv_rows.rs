@@ -2,7 +2,7 @@
 //! per record (RFC 4180 quoting). An empty cell is `""` in a string column and null
 //! elsewhere; columns the catalog does not know go to `_extra`.
 
-use std::io::BufRead;
+use std::io::{self, BufRead};
 
 use super::buffer::{Buffers, RowFault, Staged};
 use super::columns::TableRows;
@@ -24,12 +24,12 @@ enum Target {
 /// that lines and offsets are the file's.
 pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static TableDef, sink: &mut dyn RowSink) -> Result<(), Broken> {
     let mut lines = CsvLines { lines: LineReader::starting_at(input, lines, start) };
-    let parser = record_parser();
+    let mut parser = RecordParser::new();
     let mut record = csv::ByteRecord::new();
     let (header, header_at) = loop {
         match lines.next_record()? {
             Next::End => return Ok(()),
-            Next::Record { line, offset, text } => break (parse(&parser, &text, &mut record).clone(), (line, offset)),
+            Next::Record { line, offset, text } => break (parser.parse(&text, &mut record).clone(), (line, offset)),
             Next::TooLong { line, offset, .. } | Next::Unclosed { line, offset, .. } => {
                 sink.bad(line, offset, b"", Reason::Unreadable("the header row is unreadable (a quote that does not close, or over 16 MiB)".into()));
                 return Ok(());
@@ -74,7 +74,7 @@ pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static
                 continue;
             }
         };
-        let record = parse(&parser, &text, &mut record);
+        let record = parser.parse(&text, &mut record);
         if record.len() != header.len() {
             sink.bad(line, offset, &text, Reason::FieldCount { expected: header.len(), found: record.len() });
             continue;
@@ -94,30 +94,69 @@ pub fn read_csv(input: &mut dyn BufRead, lines: u64, start: u64, table: &'static
     Ok(())
 }
 
-/// A parser of one record's text (its lines, quoted line breaks included). Records end at
-/// line feeds only: a CR alone is text, as the lines were found.
-fn record_parser() -> csv::ReaderBuilder {
-    let mut builder = csv::ReaderBuilder::new();
-    builder.flexible(true).has_headers(false).buffer_capacity(4 << 10).terminator(csv::Terminator::Any(b'\n'));
-    builder
+/// A parser of one record's text at a time (its lines, quoted line breaks included),
+/// made once: making a csv reader builds its state machine, which costs more than
+/// parsing a row. Records end at line feeds only: a CR alone is text, as the lines were
+/// found.
+struct RecordParser {
+    reader: csv::Reader<Feed>,
+    more: csv::ByteRecord,
 }
 
-/// The fields of one record's text (none, if it has none). Text that the parser reads as
-/// more than one record (its quotes read otherwise than [`Quote`] reads them) gives the
-/// fields of them all, which no header has.
-fn parse<'r>(parser: &csv::ReaderBuilder, text: &[u8], record: &'r mut csv::ByteRecord) -> &'r csv::ByteRecord {
-    let mut reader = parser.from_reader(text);
-    // A byte record of text in memory has no read or UTF-8 error to give.
-    if !reader.read_byte_record(record).unwrap_or(false) {
-        record.clear();
+impl RecordParser {
+    fn new() -> Self {
+        let mut builder = csv::ReaderBuilder::new();
+        builder.flexible(true).has_headers(false).terminator(csv::Terminator::Any(b'\n'));
+        RecordParser { reader: builder.from_reader(Feed::default()), more: csv::ByteRecord::new() }
     }
-    let mut more = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut more).unwrap_or(false) {
-        for field in &more {
-            record.push_field(field);
+
+    /// The fields of one record's text (none, if it has none). Text that the parser reads
+    /// as more than one record (its quotes read otherwise than [`Quote`] reads them) gives
+    /// the fields of them all, which no header has.
+    fn parse<'r>(&mut self, text: &[u8], record: &'r mut csv::ByteRecord) -> &'r csv::ByteRecord {
+        let feed = self.reader.get_mut();
+        feed.text.clear();
+        feed.text.extend_from_slice(text);
+        feed.at = 0;
+        // Text in memory has no read or UTF-8 error to give (nor a seek one).
+        let read = self.reader.seek_raw(io::SeekFrom::Start(0), csv::Position::new()).and_then(|()| self.reader.read_byte_record(record));
+        if !read.unwrap_or(false) {
+            record.clear();
+        }
+        while self.reader.read_byte_record(&mut self.more).unwrap_or(false) {
+            for field in &self.more {
+                record.push_field(field);
+            }
+        }
+        record
+    }
+}
+
+/// The text the record parser reads: one record's, replaced for each.
+#[derive(Default)]
+struct Feed {
+    text: Vec<u8>,
+    at: usize,
+}
+
+impl io::Read for Feed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = io::Read::read(&mut self.text.get(self.at..).unwrap_or_default(), buf)?;
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl io::Seek for Feed {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        match to {
+            io::SeekFrom::Start(at) => {
+                self.at = usize::try_from(at).unwrap_or(usize::MAX).min(self.text.len());
+                Ok(self.at as u64)
+            }
+            _ => Err(io::Error::new(io::ErrorKind::Unsupported, "the record text is read from its start")),
         }
     }
-    record
 }
 
 /// What comes next in a CSV file.
